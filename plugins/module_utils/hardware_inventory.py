@@ -1,0 +1,55 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, inferops.amd contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Everything hardware_facts reports, gathered in one pass over a SysRoot."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible_collections.inferops.amd.plugins.module_utils import amd_gpu, host_system, pcie_aspm
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError
+
+
+def aspm_facts(root, cmdline, probe):
+    """The ASPM policy, what it offers, and whether it can be changed.
+
+    Nothing in sysfs says that firmware keeps ASPM control: the kernel only
+    refuses the write (EPERM).  With ``probe`` the active policy is written
+    back, which changes nothing but shows whether writes are accepted;
+    without it, ``changeable`` only reflects what can be seen (file present
+    and writable, no ``pcie_aspm=off``).
+    """
+    try:
+        policy = pcie_aspm.read_policy(root)
+    except pcie_aspm.AspmPolicyError as exc:
+        return {"policy": None, "available": [], "changeable": False, "reason": str(exc), "probed": False}
+    facts = {"policy": policy.active, "available": list(policy.available),
+             "changeable": True, "reason": None, "probed": False}
+    if "pcie_aspm=off" in cmdline:
+        facts.update(changeable=False, reason="pcie_aspm=off is on the kernel command line")
+    elif not os.access(root.path(pcie_aspm.POLICY_PATH), os.W_OK):
+        facts.update(changeable=False, reason="%s is not writable by this user" % pcie_aspm.POLICY_PATH)
+    elif probe:
+        facts["probed"] = True
+        try:
+            root.write_attribute(pcie_aspm.POLICY_PATH, policy.active)
+        except AttributeWriteError as exc:
+            facts.update(changeable=False, reason=str(exc))
+    return facts
+
+
+def gather(root, probe_aspm=False):
+    gpus = amd_gpu.gather_gpus(root)
+    system = host_system.gather_system(root)
+    facts = {
+        "host_class": amd_gpu.classify_host(gpus),
+        "gpus": gpus,
+        "aspm": aspm_facts(root, system["kernel"]["cmdline"], probe_aspm),
+        "ryzenadj_installed": root.find_tool("ryzenadj") is not None,
+        "simulated": root.is_simulated,
+    }
+    facts.update(system)
+    return facts

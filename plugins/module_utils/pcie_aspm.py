@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, inferops.amd contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The kernel's global PCIe ASPM policy (/sys/module/pcie_aspm/parameters/policy).
+
+The file lists every policy with the active one in brackets:
+``[default] performance powersave powersupersave `` plus a newline.  Writing
+one word selects it until the next boot; the boot value comes from the
+``pcie_aspm.policy=`` kernel argument (verified in a Debian VM, see
+shared/reference/interfaces.md).  ``performance`` keeps links in L0, which
+is worth +10.8% dense decode on an R9700 (000_801ea008df5064be.txt).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import re
+
+POLICY_PATH = "/sys/module/pcie_aspm/parameters/policy"
+POLICIES = ("default", "performance", "powersave", "powersupersave")
+KERNEL_ARGUMENT_NAME = "pcie_aspm.policy"
+_WORD = re.compile(r"^\[?([a-z]+)\]?$")
+
+
+class AspmPolicyError(Exception):
+    """The policy file is missing, unreadable or not in the kernel's format."""
+
+
+class AspmPolicy:
+    """What the policy file says: the active policy and the ones offered."""
+
+    def __init__(self, active, available):
+        self.active = active
+        self.available = tuple(available)
+
+    def __repr__(self):
+        return "AspmPolicy(active=%r, available=%r)" % (self.active, self.available)
+
+
+def parse_policy(text):
+    """Parse the policy file; raise AspmPolicyError on anything else."""
+    words = text.split() if text else []
+    active = [w[1:-1] for w in words if w.startswith("[") and w.endswith("]")]
+    if not words or len(active) != 1 or not all(_WORD.match(w) for w in words):
+        raise AspmPolicyError(
+            "unexpected content in %s: %r (expected words with the active one in brackets, "
+            "like '[default] performance powersave powersupersave')" % (POLICY_PATH, text))
+    return AspmPolicy(active[0], [w.strip("[]") for w in words])
+
+
+def read_policy(root):
+    """The current policy of the machine behind ``root`` (a SysRoot)."""
+    text = root.read_text(POLICY_PATH)
+    if text is None:
+        raise AspmPolicyError(
+            "%s does not exist: the kernel was built without CONFIG_PCIEASPM "
+            "or pcie_aspm is not loaded" % POLICY_PATH)
+    return parse_policy(text)
+
+
+def kernel_argument(policy):
+    """The kernel argument that selects ``policy`` at boot."""
+    return "%s=%s" % (KERNEL_ARGUMENT_NAME, policy)
+
+
+def is_forbidden(error):
+    """True when a write failed because the kernel/firmware forbids ASPM changes.
+
+    aspm.c returns EPERM from the policy setter when ASPM is disabled
+    (``pcie_aspm=off`` or firmware that keeps ASPM control).
+    """
+    return getattr(error, "errno", None) == errno.EPERM

@@ -1,0 +1,147 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, inferops.amd contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: hardware_facts
+short_description: Gather AMD GPU, PCIe ASPM, CPU and kernel facts for LLM inference tuning
+version_added: 0.1.0
+description:
+  - Returns C(ansible_facts.inferops_amd), the facts the roles of this collection decide on.
+  - Classifies the host as C(rdna4_discrete) (Radeon AI PRO R9700, RX 9070 XT/9070, gfx1200/gfx1201),
+    C(strix_halo) (Ryzen AI Max, Radeon 8060S, gfx1151) or C(none).
+  - Reports every AMD GPU with its PCI address, DRM card, ids and marketing name when known, gfx target from
+    the KFD topology, whether it is integrated, VRAM and GTT size, PCIe link speed and width, the bridges from
+    the root port down to it, performance level, active power profile and power cap.
+  - Unknown AMD device ids are reported and classified by gfx target. A missing file gives C(null), never an error.
+  - Cheap by design; it reads a few dozen small files (see docs/benchmarks.md for its cost).
+author:
+  - inferops.amd contributors
+extends_documentation_fragment:
+  - inferops.amd.sysroot
+options:
+  probe_aspm:
+    description:
+      - Write the already-active ASPM policy back to find out whether the kernel accepts policy writes.
+      - Firmware that keeps ASPM control shows nothing in sysfs; the kernel only refuses the write with EPERM.
+        The probe changes nothing, and is skipped in check mode.
+      - When false, C(aspm.changeable) only reflects what can be seen (file present and writable, no C(pcie_aspm=off)).
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  facts:
+    support: full
+notes:
+  - Read-only except for the optional ASPM probe, which writes the value the file already holds.
+seealso:
+  - module: inferops.amd.pcie_aspm
+"""
+
+EXAMPLES = r"""
+- name: Gather inference hardware facts
+  inferops.amd.hardware_facts:
+
+- name: Show the host class and GPUs
+  ansible.builtin.debug:
+    msg: "{{ ansible_facts.inferops_amd.host_class }}: {{ ansible_facts.inferops_amd.gpus | map(attribute='name') | list }}"
+
+- name: Gather facts from a recorded hardware tree
+  inferops.amd.hardware_facts:
+    sysroot: /srv/recorded/r9700_desktop
+    probe_aspm: false
+"""
+
+RETURN = r"""
+ansible_facts:
+  description: Facts under the key C(inferops_amd).
+  returned: always
+  type: dict
+  contains:
+    inferops_amd:
+      description: Hardware facts of the host.
+      returned: always
+      type: dict
+      contains:
+        host_class:
+          description: C(rdna4_discrete), C(strix_halo) or C(none).
+          type: str
+          sample: rdna4_discrete
+        gpus:
+          description: Every AMD display device.
+          type: list
+          elements: dict
+          sample:
+            - pci_address: "0000:03:00.0"
+              drm_card: card1
+              vendor_id: "0x1002"
+              device_id: "0x7551"
+              name: Radeon AI PRO R9700 (Navi 48)
+              known: true
+              gfx_target: gfx1201
+              integrated: false
+              vram_bytes: 34342961152
+              gtt_bytes: 33553727488
+              pcie_link: {current_speed: 32.0 GT/s PCIe, current_width: 16, max_speed: 32.0 GT/s PCIe, max_width: 16}
+              root_port: "0000:00:01.1"
+              bridges:
+                - {address: "0000:00:01.1", vendor_id: "0x1022", device_id: "0x14db"}
+              performance_level: auto
+              power_profile: BOOTUP_DEFAULT
+              power_cap: {current_w: 300, min_w: 210, max_w: 300, default_w: 300}
+        aspm:
+          description: Global PCIe ASPM policy, the policies offered, and whether it can be changed (with the reason when not).
+          type: dict
+          sample: {policy: default, available: [default, performance, powersave, powersupersave], changeable: true, reason: null, probed: true}
+        cpu:
+          description: CPU model name, vendor, family and logical CPU count.
+          type: dict
+          sample: {model: AMD RYZEN AI MAX+ 395 w/ Radeon 8060S, vendor: AuthenticAMD, family: 26, logical_cpus: 32}
+        memory_total_bytes:
+          description: MemTotal from /proc/meminfo in bytes.
+          type: int
+          sample: 135737884672
+        kernel:
+          description: Running kernel release and command line as a list of arguments.
+          type: dict
+          sample: {release: 6.12.57+deb13-amd64, cmdline: [BOOT_IMAGE=/boot/vmlinuz-6.12.57+deb13-amd64, ro, quiet]}
+        ryzenadj_installed:
+          description: Whether a C(ryzenadj) executable is installed.
+          type: bool
+        simulated:
+          description: Whether the sysroot is a simulated host (see docs/simulation.md).
+          type: bool
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.inferops.amd.plugins.module_utils.hardware_inventory import gather
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot, SysRootError
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            sysroot=dict(type="path", default="/"),
+            probe_aspm=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        root = SysRoot(module.params["sysroot"])
+    except SysRootError as exc:
+        module.fail_json(msg=str(exc))
+    facts = gather(root, probe_aspm=module.params["probe_aspm"] and not module.check_mode)
+    module.exit_json(changed=False, ansible_facts={"inferops_amd": facts})
+
+
+if __name__ == "__main__":
+    main()

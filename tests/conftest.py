@@ -1,0 +1,29 @@
+"""Shared pytest fixtures: import path for the collection and scratch hosts."""
+
+import os
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COLLECTIONS = os.path.join(REPO, ".build", "collections")
+if COLLECTIONS not in sys.path:
+    sys.path.insert(0, COLLECTIONS)
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
+
+from tests.simulation.scratch_host import make_scratch_host, profiles  # noqa: E402
+
+
+@pytest.fixture
+def scratch_host(tmp_path):
+    """Factory: ``scratch_host('r9700_desktop')`` -> path of a fresh writable copy."""
+    def make(profile):
+        return make_scratch_host(profile, str(tmp_path / profile))
+    return make
+
+
+@pytest.fixture(params=profiles())
+def any_host(request, scratch_host):
+    """Every recorded host profile, one test run each."""
+    return request.param, scratch_host(request.param)

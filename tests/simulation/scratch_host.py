@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Copy a recorded host into a scratch root that tests and the demo may change.
+
+The recorded trees under tests/fixtures/hosts/<profile>/root are never
+written to.  A scratch host is a copy of one of them plus:
+
+* the simulation marker (.inferops-simulation.json, from the profile's
+  simulation.json), which turns on the kernel behaviour of
+  plugins/module_utils/simulated_kernel.py for that tree;
+* the simulated tools the profile lists (update-grub, grubby, ryzenadj...),
+  copied from tests/simulation/tools/ into the tree's /usr/sbin, where the
+  modules look for them;
+* a record of how every volatile attribute reads after boot, so that a
+  simulated reboot can put them back.
+
+Usage: scratch_host.py PROFILE DEST      (DEST must not exist or be empty)
+       scratch_host.py --list
+"""
+
+import argparse
+import json
+import os
+import shutil
+import stat
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+FIXTURE_HOSTS = os.path.join(REPO, "tests", "fixtures", "hosts")
+TOOLS = os.path.join(HERE, "tools")
+COLLECTIONS = os.path.join(REPO, ".build", "collections")
+
+if COLLECTIONS not in sys.path:
+    sys.path.insert(0, COLLECTIONS)
+
+from ansible_collections.inferops.amd.plugins.module_utils import simulated_kernel  # noqa: E402
+
+
+def profiles():
+    return sorted(name for name in os.listdir(FIXTURE_HOSTS)
+                  if os.path.isdir(os.path.join(FIXTURE_HOSTS, name, "root")))
+
+
+def profile_config(profile):
+    path = os.path.join(FIXTURE_HOSTS, profile, "simulation.json")
+    with open(path, "r", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def install_tool(dest, name, folder="/usr/sbin"):
+    source = os.path.join(TOOLS, name)
+    if not os.path.isfile(source):
+        raise SystemExit("simulated tool '%s' does not exist in %s" % (name, TOOLS))
+    target_dir = os.path.join(dest, folder.lstrip("/"))
+    os.makedirs(target_dir, exist_ok=True)
+    target = os.path.join(target_dir, name)
+    shutil.copyfile(source, target)
+    os.chmod(target, os.stat(target).st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return target
+
+
+def make_scratch_host(profile, dest):
+    """Create a scratch copy of ``profile`` at ``dest``; return ``dest``."""
+    if profile not in profiles():
+        raise SystemExit("unknown host profile '%s'; known: %s" % (profile, ", ".join(profiles())))
+    if os.path.exists(dest) and os.listdir(dest):
+        raise SystemExit("refusing to copy into non-empty %s" % dest)
+    if os.path.exists(dest):
+        os.rmdir(dest)
+    shutil.copytree(os.path.join(FIXTURE_HOSTS, profile, "root"), dest, symlinks=True)
+    config = profile_config(profile)
+    tools = config.pop("tools", {})
+    with open(os.path.join(dest, simulated_kernel.MARKER), "w", encoding="utf-8") as handle:
+        json.dump(config, handle, indent=2, sort_keys=True)
+    for name, folder in sorted(tools.items()):
+        install_tool(dest, name, folder)
+    simulated_kernel.load(dest).record_boot_state()
+    return dest
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("profile", nargs="?")
+    parser.add_argument("dest", nargs="?")
+    parser.add_argument("--list", action="store_true", help="list the recorded host profiles")
+    args = parser.parse_args(argv)
+    if args.list:
+        print("\n".join(profiles()))
+        return 0
+    if not args.profile or not args.dest:
+        parser.error("PROFILE and DEST are required")
+    make_scratch_host(args.profile, os.path.abspath(args.dest))
+    print(args.dest)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""Run a module's main() in-process the way Ansible would, and return its result.
+
+Uses ansible-core's own test hook (ansible.module_utils.testing) to hand the
+arguments to AnsibleModule; exit_json/fail_json end in SystemExit, whose
+printed JSON is the module's result.
+"""
+
+import importlib
+import io
+import json
+from contextlib import redirect_stdout
+
+from ansible.module_utils.testing import patch_module_args
+
+
+class ModuleFailed(Exception):
+    def __init__(self, result):
+        super().__init__(result.get("msg"))
+        self.result = result
+
+
+def run_module(name, args, check_mode=False, diff=False, expect_failure=False):
+    """Run inferops.amd.<name> with ``args``; return the result dict.
+
+    Raises ModuleFailed when the module failed and ``expect_failure`` is
+    false; returns the failure result when it is true.
+    """
+    module = importlib.import_module("ansible_collections.inferops.amd.plugins.modules." + name)
+    module_args = dict(args)
+    module_args["_ansible_check_mode"] = check_mode
+    module_args["_ansible_diff"] = diff
+    out = io.StringIO()
+    with patch_module_args(module_args), redirect_stdout(out):
+        try:
+            module.main()
+        except SystemExit:
+            pass
+    result = json.loads(out.getvalue())
+    if result.get("failed") and not expect_failure:
+        raise ModuleFailed(result)
+    if expect_failure and not result.get("failed"):
+        raise AssertionError("module %s succeeded but a failure was expected: %r" % (name, result))
+    return result
