@@ -21,7 +21,7 @@ description:
   - Unknown AMD device ids are reported and classified by gfx target. A missing file gives C(null), never an error.
   - Cheap by design; it reads a few dozen small files (see docs/benchmarks.md for its cost).
 author:
-  - inferops.amd contributors
+  - inferops.amd contributors (@inferops)
 extends_documentation_fragment:
   - inferops.amd.sysroot
 options:
@@ -35,10 +35,13 @@ options:
     default: true
 attributes:
   check_mode:
+    description: Can run in check mode and return the facts; the ASPM probe is skipped.
     support: full
   diff_mode:
+    description: Changes nothing, so there is no diff.
     support: none
   facts:
+    description: Returns its results as C(ansible_facts.inferops_amd).
     support: full
 notes:
   - Read-only except for the optional ASPM probe, which writes the value the file already holds.

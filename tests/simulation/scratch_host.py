@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Copy a recorded host into a scratch root that tests and the demo may change.
 
 The recorded trees under tests/fixtures/hosts/<profile>/root are never
@@ -13,7 +12,7 @@ written to.  A scratch host is a copy of one of them plus:
 * a record of how every volatile attribute reads after boot, so that a
   simulated reboot can put them back.
 
-Usage: scratch_host.py PROFILE DEST      (DEST must not exist or be empty)
+Usage: python tests/simulation/scratch_host.py PROFILE DEST     (DEST must not exist or be empty)
        scratch_host.py --list
 """
 

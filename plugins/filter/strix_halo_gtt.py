@@ -1,0 +1,65 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, inferops.amd contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: strix_halo_gtt
+short_description: GTT size and kernel arguments for a Strix Halo host
+version_added: 0.1.0
+description:
+  - Takes C(ansible_facts.inferops_amd) and returns how much memory the iGPU may map (GTT) and the kernel
+    arguments that set it (C(ttm.pages_limit), plus C(amdgpu.gttsize) on kernels older than 6.16).
+  - GTT = installed memory (MemTotal + UMA carve-out, rounded up to 4 GiB) minus the reserve.
+    128 GB with the default 4 GiB reserve gives 126976 MiB / 32505856 pages (seeds/001_102de17d7c33d8a2.txt).
+author:
+  - inferops.amd contributors (@inferops)
+positional: reserve_mib, emit_gttsize
+options:
+  _input:
+    description: The C(inferops_amd) facts from M(inferops.amd.hardware_facts).
+    type: dict
+    required: true
+  reserve_mib:
+    description: Memory left to the OS, in MiB.
+    type: int
+    default: 4096
+  emit_gttsize:
+    description: Whether to emit C(amdgpu.gttsize) too; C(auto) does it on kernels older than 6.16.
+    type: raw
+    default: auto
+"""
+
+EXAMPLES = r"""
+- name: Compute the memory arguments
+  ansible.builtin.set_fact:
+    gtt_plan: "{{ ansible_facts.inferops_amd | inferops.amd.strix_halo_gtt(4096) }}"
+"""
+
+RETURN = r"""
+_value:
+  description: C(installed_mib), C(gtt_mib), C(pages_limit) and C(kernel_args) (a list of C(name=value)).
+  type: dict
+"""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.inferops.amd.plugins.module_utils.strix_halo_memory import MemoryPlanError, plan_gtt
+
+
+def strix_halo_gtt(facts, reserve_mib=4096, emit_gttsize="auto"):
+    gpus = [gpu for gpu in facts.get("gpus", []) if gpu.get("integrated")]
+    uma = gpus[0].get("vram_bytes") if gpus else 0
+    try:
+        return plan_gtt(facts.get("memory_total_bytes"), uma, (facts.get("kernel") or {}).get("release"),
+                        int(reserve_mib), emit_gttsize)
+    except MemoryPlanError as exc:
+        raise AnsibleFilterError("strix_halo_gtt: %s" % exc)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"strix_halo_gtt": strix_halo_gtt}

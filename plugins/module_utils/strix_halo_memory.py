@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, inferops.amd contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""How much of a Strix Halo's memory the GPU may map (GTT), as kernel arguments.
+
+The iGPU has only the BIOS UMA carve-out as VRAM (512 MB is the recommended
+setting, 002_efe874760a0bae42.txt); everything else it uses is GTT, capped
+by ``ttm.pages_limit`` (4 KiB pages) and, on older kernels, ``amdgpu.gttsize``
+(MiB).  The cap is the installed memory less a reserve for the OS:
+
+* installed memory = MemTotal + the UMA carve-out, rounded up to the 4 GiB
+  granularity memory is sold in (MemTotal alone is short of it by the
+  carve-out and firmware reservations);
+* reserve defaults to 4 GiB: 128 GB - 4 GiB = 126976 MiB = 32505856 pages,
+  the values of 001_102de17d7c33d8a2.txt.  The 64 GB laptop of
+  002_efe874760a0bae42.txt used a 5 GiB reserve (60416 MiB); with the
+  default reserve it gets 61440 MiB.
+
+Newer kernels log ``amdgpu.gttsize`` as deprecated in favour of
+``ttm.pages_limit`` (seen on 6.19, not on 6.12), so gttsize is only emitted
+for kernels older than ``GTTSIZE_DEPRECATED_SINCE``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+MIB = 1024 * 1024
+GIB = 1024 * MIB
+PAGE_SIZE = 4096
+INSTALLED_GRANULARITY = 4 * GIB
+DEFAULT_RESERVE_MIB = 4096
+GTTSIZE_DEPRECATED_SINCE = (6, 16)
+
+
+class MemoryPlanError(ValueError):
+    pass
+
+
+def kernel_version(release):
+    """(major, minor) of a kernel release string like ``6.17.7-300.fc43.x86_64``."""
+    match = re.match(r"^(\d+)\.(\d+)", release or "")
+    if not match:
+        raise MemoryPlanError("cannot read a kernel version from '%s'" % release)
+    return int(match.group(1)), int(match.group(2))
+
+
+def installed_bytes(mem_total_bytes, uma_bytes):
+    total = mem_total_bytes + (uma_bytes or 0)
+    return -(-total // INSTALLED_GRANULARITY) * INSTALLED_GRANULARITY
+
+
+def plan_gtt(mem_total_bytes, uma_bytes, kernel_release, reserve_mib=DEFAULT_RESERVE_MIB, emit_gttsize="auto"):
+    """GTT size and the kernel arguments that set it.
+
+    Returns a dict with ``installed_mib``, ``gtt_mib``, ``pages_limit`` and
+    ``kernel_args`` (a list of ``name=value``).
+    """
+    if not mem_total_bytes or mem_total_bytes <= 0:
+        raise MemoryPlanError("MemTotal is unknown or zero; cannot size GTT")
+    if reserve_mib < 1024:
+        raise MemoryPlanError("a reserve of %d MiB leaves the OS too little memory; use at least 1024" % reserve_mib)
+    installed_mib = installed_bytes(mem_total_bytes, uma_bytes) // MIB
+    gtt_mib = installed_mib - reserve_mib
+    if gtt_mib <= 0:
+        raise MemoryPlanError("a reserve of %d MiB is larger than the %d MiB installed" % (reserve_mib, installed_mib))
+    pages_limit = gtt_mib * MIB // PAGE_SIZE
+    if emit_gttsize == "auto":
+        emit = kernel_version(kernel_release) < GTTSIZE_DEPRECATED_SINCE
+    elif emit_gttsize in (True, False):
+        emit = emit_gttsize
+    else:
+        raise MemoryPlanError("emit_gttsize must be auto, true or false, got '%s'" % emit_gttsize)
+    args = ["amdgpu.gttsize=%d" % gtt_mib] if emit else []
+    args.append("ttm.pages_limit=%d" % pages_limit)
+    return {"installed_mib": installed_mib, "gtt_mib": gtt_mib, "pages_limit": pages_limit, "kernel_args": args}

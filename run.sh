@@ -1,0 +1,26 @@
+#!/bin/sh
+# The README's two commands: `sh run.sh demo` and `sh run.sh test`.
+# Installs the system packages the Makefile needs on a fresh Debian machine, then hands over to make.
+set -eu
+cd "$(dirname "$0")"
+
+need=""
+command -v make >/dev/null 2>&1 || need="$need make"
+command -v git >/dev/null 2>&1 || need="$need git"
+command -v python3 >/dev/null 2>&1 || need="$need python3"
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need="$need python3-venv"
+if [ -n "$need" ]; then
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+        echo "run.sh: missing system packages:$need (install them, or run as root on Debian)" >&2
+        exit 1
+    fi
+    echo "run.sh: installing$need"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need
+fi
+
+case "${1:-}" in
+    demo) exec make demo ;;
+    test) exec make test ;;
+    *) echo "usage: sh run.sh demo|test" >&2; exit 2 ;;
+esac

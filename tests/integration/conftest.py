@@ -1,0 +1,50 @@
+"""Helpers for running playbooks against simulated hosts."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.dirname(sys.executable)
+RECAP = re.compile(r"^(\S+)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)", re.M)
+
+
+class PlaybookRun:
+    def __init__(self, proc):
+        self.returncode = proc.returncode
+        self.output = proc.stdout + proc.stderr
+        self.recap = dict((m.group(1), {"ok": int(m.group(2)), "changed": int(m.group(3)), "unreachable": int(m.group(4)),
+                                        "failed": int(m.group(5))}) for m in RECAP.finditer(self.output))
+
+    def changed_hosts(self):
+        return sorted(host for host, counts in self.recap.items() if counts["changed"])
+
+    def failed_hosts(self):
+        return sorted(host for host, counts in self.recap.items() if counts["failed"] or counts["unreachable"])
+
+
+def run_playbook(playbook, inventory=None, extra=(), env=None):
+    environment = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_FORCE_COLOR="0",
+                       ANSIBLE_NOCOLOR="1", PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+    environment.update(env or {})
+    command = [os.path.join(BIN, "ansible-playbook"), playbook]
+    if inventory:
+        command += ["-i", inventory]
+    command += list(extra)
+    proc = subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True, check=False)
+    return PlaybookRun(proc)
+
+
+@pytest.fixture
+def fresh_fleet(tmp_path_factory):
+    """Factory: a fresh simulated fleet in its own folder; returns (fleet_dir, env)."""
+    def make():
+        fleet_dir = str(tmp_path_factory.mktemp("fleet"))
+        env = {"INFEROPS_FLEET_DIR": fleet_dir}
+        subprocess.run([sys.executable, os.path.join(REPO, "tests", "simulation", "fleet.py"), "reset"],
+                       cwd=REPO, env=dict(os.environ, **env), check=True, capture_output=True)
+        return fleet_dir, env
+    return make

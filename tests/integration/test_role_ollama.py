@@ -1,0 +1,175 @@
+"""The ollama role against scratch simulated hosts, through ansible-playbook.
+
+Each test copies a recorded host, points the role at it with
+``ollama_sysroot`` and runs a real ``ansible-playbook`` with a local
+connection.  The simulated systemctl, journalctl and ollama in the tree
+stand in for systemd and Ollama; the release archives are built here from
+the simulated binary and placeholder libraries, named and laid out like the
+official ones, and handed to the role's offline path (``*_archive_src``).
+"""
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tarfile
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FAKE_OLLAMA = os.path.join(REPO, "tests", "simulation", "tools", "ollama")
+PLAYBOOK = """
+- name: Ollama on a simulated host
+  hosts: all
+  gather_facts: false
+  roles:
+    - role: ollama
+"""
+
+
+def sha256(path):
+    with open(path, "rb") as handle:
+        return "sha256:" + hashlib.sha256(handle.read()).hexdigest()
+
+
+def add_file(archive, name, data, mode=0o755):
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mode = mode
+    import io
+    archive.addfile(info, io.BytesIO(data))
+
+
+def build_archives(folder, version):
+    """ollama-linux-amd64.tgz and ollama-linux-amd64-rocm.tgz as the releases lay them out."""
+    with open(FAKE_OLLAMA, "rb") as handle:
+        binary = handle.read().replace(b"BAKED_VERSION = None", ("BAKED_VERSION = %r" % version).encode())
+    base = os.path.join(folder, "ollama-linux-amd64.tgz")
+    with tarfile.open(base, "w:gz") as archive:
+        add_file(archive, "bin/ollama", binary)
+        for name in ["libggml-base.so", "libggml-cpu-haswell.so", "libggml-cpu-x64.so",
+                     "vulkan/libggml-vulkan.so", "cuda_v12/libggml-cuda.so", "cuda_v13/libggml-cuda.so"]:
+            add_file(archive, "lib/ollama/" + name, b"placeholder\n", 0o644)
+    rocm = os.path.join(folder, "ollama-linux-amd64-rocm.tgz")
+    with tarfile.open(rocm, "w:gz") as archive:
+        for name in ["libggml-hip.so", "libamdhip64.so.6", "librocblas.so.4",
+                     "rocblas/library/TensileLibrary_lazy_gfx1201.dat"]:
+            add_file(archive, "lib/ollama/rocm/" + name, b"placeholder\n", 0o644)
+    return base, rocm
+
+
+def stop_service(root):
+    systemctl = os.path.join(root, "usr/bin/systemctl")
+    if os.path.exists(systemctl):
+        subprocess.run([systemctl, "stop", "ollama.service"], env=dict(os.environ, INFEROPS_SYSROOT=root),
+                       check=False, capture_output=True)
+
+
+@pytest.fixture
+def play(tmp_path):
+    """Run the role against one scratch root; returns (returncode, output, recap)."""
+    roots = []
+
+    def run(root, check=False, **variables):
+        roots.append(root)
+        inventory = tmp_path / "inventory.ini"
+        inventory.write_text("sim ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
+        playbook = tmp_path / "play.yml"
+        playbook.write_text(PLAYBOOK)
+        extra = tmp_path / "vars.json"
+        extra.write_text(json.dumps(dict(ollama_sysroot=root, **variables)))
+        argv = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
+                str(playbook), "-e", "@%s" % extra]
+        if check:
+            argv.append("--check")
+        env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_FORCE_COLOR="0")
+        proc = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+        output = proc.stdout + proc.stderr
+        recap = re.search(r"sim\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output)
+        counts = dict(zip(("ok", "changed", "unreachable", "failed"), map(int, recap.groups()))) if recap else None
+        return proc.returncode, output, counts
+    yield run
+    for root in roots:
+        stop_service(root)
+
+
+def read(root, path):
+    with open(os.path.join(root, path.lstrip("/"))) as handle:
+        return handle.read()
+
+
+def test_offline_install_vulkan_backend_models_and_idempotence(scratch_host, play, tmp_path):
+    root = scratch_host("rx9070xt_chipset")
+    base, rocm = build_archives(str(tmp_path), "0.16.0")
+    variables = dict(ollama_version="0.16.0",
+                     ollama_archive_src=base, ollama_archive_checksum=sha256(base),
+                     ollama_rocm_archive_src=rocm, ollama_rocm_archive_checksum=sha256(rocm),
+                     ollama_models=["qwen3:8b", "gemma3"])
+    rc, output, recap = play(root, **variables)
+    assert rc == 0, output
+    assert recap["failed"] == 0 and recap["changed"] > 0
+
+    # The archive replaced the recorded 0.15.5 install (its cuda_v13 placeholder
+    # came from the archive; the recorded hipblaslt did not survive).
+    assert not os.path.exists(os.path.join(root, "usr/local/lib/ollama/rocm/libhipblaslt.so.0"))
+    assert os.path.exists(os.path.join(root, "usr/local/lib/ollama/rocm/libggml-hip.so"))
+    assert "ollama version is 0.16.0" in subprocess.run(
+        [os.path.join(root, "usr/local/bin/ollama"), "--version"], capture_output=True, text=True).stdout
+
+    settings = read(root, "/etc/systemd/system/ollama.service.d/inferops-settings.conf")
+    assert 'Environment="OLLAMA_HOST=127.0.0.1:11434"' in settings
+    assert 'Environment="OLLAMA_FLASH_ATTENTION=1"' in settings
+    assert 'Environment="OLLAMA_KV_CACHE_TYPE=q8_0"' in settings
+    backend = read(root, "/etc/systemd/system/ollama.service.d/inferops-backend.conf")
+    assert "# inferops-backend: vulkan" in backend and 'Environment="OLLAMA_LLM_LIBRARY=vulkan"' in backend
+    assert "ExecStart=/usr/local/bin/ollama serve" in read(root, "/etc/systemd/system/ollama.service")
+    assert os.path.islink(os.path.join(root, "etc/systemd/system/default.target.wants/ollama.service"))
+
+    state = json.loads(read(root, "/run/ollama/inferops-sim-server.json"))
+    assert (state["version"], state["library"]) == ("0.16.0", "Vulkan")
+    assert json.loads(read(root, "/var/lib/ollama/inferops-sim-models.json")) == ["gemma3:latest", "qwen3:8b"]
+    assert "Ollama 0.16.0 at http://127.0.0.1:" in output and "on vulkan" in output
+
+    rc, output, recap = play(root, **variables)
+    assert rc == 0, output
+    assert recap["changed"] == 0, output
+
+
+def test_distribution_package_on_arch_with_rocm_and_derived_override(scratch_host, play):
+    root = scratch_host("strix_halo_arch_ollama")
+    rc, output, recap = play(root, ollama_install_method="none", ollama_backend="rocm",
+                             ollama_environment={"RADV_PERFTEST": "nogttspill"}, ollama_kv_cache_type="q4_0")
+    assert rc == 0, output
+    backend = read(root, "/etc/systemd/system/ollama.service.d/inferops-backend.conf")
+    assert 'Environment="HSA_OVERRIDE_GFX_VERSION=11.5.1"' in backend
+    settings = read(root, "/etc/systemd/system/ollama.service.d/inferops-settings.conf")
+    assert 'Environment="RADV_PERFTEST=nogttspill"' in settings and "OLLAMA_KV_CACHE_TYPE=q4_0" in settings
+    assert not os.path.exists(os.path.join(root, "etc/systemd/system/ollama.service")), "package unit kept"
+    assert json.loads(read(root, "/run/ollama/inferops-sim-server.json"))["library"] == "ROCm"
+
+    # Default choice for a strix_halo host is Vulkan: the flat layout gets the hip library renamed.
+    rc, output, recap = play(root, ollama_install_method="none")
+    assert rc == 0, output
+    assert os.path.exists(os.path.join(root, "usr/lib/ollama/libggml-hip.so.inferops-disabled"))
+    assert json.loads(read(root, "/run/ollama/inferops-sim-server.json"))["library"] == "Vulkan"
+
+
+def test_check_mode_on_a_fresh_scratch_host_changes_nothing(scratch_host, play):
+    root = scratch_host("rx9070xt_chipset")
+    before = read(root, "/etc/systemd/system/ollama.service")
+    rc, output, recap = play(root, check=True, ollama_install_method="none")
+    assert rc == 0, output
+    assert recap["changed"] > 0
+    assert read(root, "/etc/systemd/system/ollama.service") == before
+    assert not os.path.exists(os.path.join(root, "etc/systemd/system/ollama.service.d"))
+    assert not os.path.exists(os.path.join(root, "var/log/inferops-sim/journal/ollama.service.jsonl"))
+
+
+def test_download_without_checksum_is_refused(scratch_host, play):
+    root = scratch_host("rx9070xt_chipset")
+    rc, output, recap = play(root, ollama_version="0.16.0")
+    assert rc != 0
+    assert "checksum '' is not 'sha256:<64 hex digits>'" in output

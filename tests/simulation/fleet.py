@@ -1,0 +1,91 @@
+"""The built-in simulated fleet: scratch copies of recorded hosts, and their reboots.
+
+  fleet.py reset [INVENTORY]   (re)create $INFEROPS_FLEET_DIR/<host> (default .build/fleet) for every host of the
+                               inventory (default inventory/simulated/hosts.yml), each a
+                               scratch copy of the recorded profile named by its
+                               `inferops_sim_profile` variable
+  fleet.py reboot ROOT         simulated reboot of one host tree: volatile sysfs values
+                               go back to their boot defaults, /proc/cmdline becomes what
+                               the bootloader config says, boot-time persistence
+                               (udev rules, enabled units) runs
+  fleet.py suspend ROOT        simulated suspend/resume (what survives it and what not)
+
+site.yml calls `reboot` through the inventory variable inferops_reboot_command, in place
+of ansible.builtin.reboot, for hosts whose inventory says they are simulated.
+"""
+
+import os
+import shutil
+import sys
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, ".build", "collections"))
+sys.path.insert(0, REPO)
+
+from ansible_collections.inferops.amd.plugins.module_utils import simulated_kernel  # noqa: E402
+from tests.simulation.scratch_host import make_scratch_host  # noqa: E402
+
+DEFAULT_INVENTORY = os.path.join(REPO, "inventory", "simulated", "hosts.yml")
+FLEET_DIR = os.environ.get("INFEROPS_FLEET_DIR") or os.path.join(REPO, ".build", "fleet")
+
+
+def inventory_hosts(path):
+    """{host: profile} from a YAML inventory (hosts at any depth of children)."""
+    with open(path) as handle:
+        data = yaml.safe_load(handle)
+    found = {}
+
+    def walk(group, inherited):
+        group = group or {}
+        variables = dict(inherited, **(group.get("vars") or {}))
+        for host, host_vars in (group.get("hosts") or {}).items():
+            merged = dict(variables, **(host_vars or {}))
+            if "inferops_sim_profile" in merged:
+                found[host] = merged["inferops_sim_profile"]
+        for child in (group.get("children") or {}).values():
+            walk(child, variables)
+
+    for group in data.values():
+        walk(group, {})
+    return found
+
+
+def reset(inventory=DEFAULT_INVENTORY, fleet_dir=FLEET_DIR):
+    if os.path.isdir(fleet_dir):
+        shutil.rmtree(fleet_dir)
+    os.makedirs(fleet_dir)
+    for host, profile in sorted(inventory_hosts(inventory).items()):
+        make_scratch_host(profile, os.path.join(fleet_dir, host))
+        print("%-22s <- %s" % (host, profile))
+
+
+def kernel_of(root):
+    kernel = simulated_kernel.load(root)
+    if kernel is None:
+        raise SystemExit("%s is not a simulated host (no %s)" % (root, simulated_kernel.MARKER))
+    return kernel
+
+
+def main(argv):
+    if not argv or argv[0] not in ("reset", "reboot", "suspend"):
+        print(__doc__)
+        return 2
+    if argv[0] == "reset":
+        reset(*argv[1:2])
+    elif argv[0] == "reboot":
+        kernel_of(argv[1]).reboot()
+        print("rebooted %s" % argv[1])
+    else:
+        kernel = kernel_of(argv[1])
+        if not hasattr(kernel, "suspend_resume"):
+            raise SystemExit("this simulation has no suspend/resume")
+        kernel.suspend_resume()
+        print("suspended and resumed %s" % argv[1])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

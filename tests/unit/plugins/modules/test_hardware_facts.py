@@ -1,0 +1,86 @@
+"""hardware_facts against every recorded host."""
+
+import os
+
+import pytest
+
+from tests.unit.module_runner import run_module
+
+EXPECTED = {
+    "r9700_desktop": ("rdna4_discrete", ["0000:03:00.0"]),
+    "rx9070xt_chipset": ("rdna4_discrete", ["0000:06:00.0"]),
+    "strix_halo_128g": ("strix_halo", ["0000:c5:00.0"]),
+    "strix_halo_laptop_64g": ("strix_halo", ["0000:c5:00.0"]),
+    "aspm_locked": ("rdna4_discrete", ["0000:03:00.0"]),
+    "no_amd_gpu": ("none", []),
+}
+
+
+def facts_of(root, **args):
+    result = run_module("hardware_facts", dict(sysroot=root, **args))
+    assert result["changed"] is False
+    return result["ansible_facts"]["inferops_amd"]
+
+
+@pytest.mark.parametrize("profile", sorted(EXPECTED))
+def test_class_and_gpus_of_each_recorded_host(scratch_host, profile):
+    facts = facts_of(scratch_host(profile))
+    host_class, addresses = EXPECTED[profile]
+    assert facts["host_class"] == host_class
+    assert [gpu["pci_address"] for gpu in facts["gpus"]] == addresses
+    assert facts["simulated"] is True
+    assert facts["kernel"]["cmdline"][0].startswith("BOOT_IMAGE=")
+
+
+def test_facts_probe_finds_the_firmware_lock(scratch_host):
+    facts = facts_of(scratch_host("aspm_locked"))
+    assert facts["aspm"]["changeable"] is False
+    assert "EPERM" in facts["aspm"]["reason"]
+
+
+def test_probe_changes_nothing(scratch_host):
+    root = scratch_host("r9700_desktop")
+    policy = os.path.join(root, "sys/module/pcie_aspm/parameters/policy")
+    before = open(policy).read()
+    facts = facts_of(root)
+    assert facts["aspm"] == {"policy": "default", "available": ["default", "performance", "powersave", "powersupersave"],
+                             "changeable": True, "reason": None, "probed": True}
+    assert open(policy).read() == before
+
+
+def test_check_mode_does_not_probe(scratch_host):
+    result = run_module("hardware_facts", {"sysroot": scratch_host("aspm_locked")}, check_mode=True)
+    aspm = result["ansible_facts"]["inferops_amd"]["aspm"]
+    assert aspm["probed"] is False and aspm["changeable"] is True
+
+
+def test_pcie_aspm_off_on_the_command_line_is_not_changeable(scratch_host):
+    root = scratch_host("r9700_desktop")
+    with open(os.path.join(root, "proc/cmdline"), "a") as handle:
+        handle.write("")
+    with open(os.path.join(root, "proc/cmdline"), "w") as handle:
+        handle.write("BOOT_IMAGE=/boot/vmlinuz ro pcie_aspm=off\n")
+    aspm = facts_of(root, probe_aspm=False)["aspm"]
+    assert aspm["changeable"] is False and "pcie_aspm=off" in aspm["reason"]
+
+
+def test_ryzenadj_presence(scratch_host):
+    root = scratch_host("strix_halo_128g")
+    assert facts_of(root)["ryzenadj_installed"] is False
+    tool = os.path.join(root, "usr/bin/ryzenadj")
+    with open(tool, "w") as handle:
+        handle.write("#!/bin/sh\n")
+    os.chmod(tool, 0o755)
+    assert facts_of(root)["ryzenadj_installed"] is True
+
+
+def test_empty_root_gives_nulls_not_errors(tmp_path):
+    facts = facts_of(str(tmp_path))
+    assert facts["host_class"] == "none" and facts["gpus"] == []
+    assert facts["aspm"]["policy"] is None and facts["aspm"]["changeable"] is False
+    assert facts["memory_total_bytes"] is None
+
+
+def test_missing_sysroot_fails_clearly(tmp_path):
+    result = run_module("hardware_facts", {"sysroot": str(tmp_path / "missing")}, expect_failure=True)
+    assert "is not a directory" in result["msg"]
