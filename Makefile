@@ -26,7 +26,7 @@ setup: $(BIN)/ansible-playbook $(COLLECTION_LINK)
 ## demo: the main job, site.yml against the built-in simulated fleet.
 demo: setup
 	$(BIN)/python tests/simulation/fleet.py reset
-	$(BIN)/ansible-playbook -i inventory/simulated playbooks/site.yml
+	$(BIN)/ansible-playbook -i inventory/simulated playbooks/site.yml; status=$$?; $(BIN)/python tests/simulation/fleet.py stop; exit $$status
 
 ## test: everything CI runs.
 test: setup lint sanity unit integration vm

@@ -19,7 +19,7 @@ options:
     type: str
     required: true
 author:
-  - inferops.amd contributors
+  - inferops.amd contributors (@inferops)
 """
 
 EXAMPLES = r"""

@@ -23,7 +23,7 @@ options:
     description: Text for a C(#) comment block at the top.
     type: str
 author:
-  - inferops.amd contributors
+  - inferops.amd contributors (@inferops)
 """
 
 EXAMPLES = r"""

@@ -25,11 +25,24 @@ Marker keys (all optional):
 ``bootloader``
     ``grub`` (default) or ``bls``: where :meth:`SimulatedKernel.reboot`
     reads the next command line from.
+``bls_entries``
+    folder of the BLS entries for ``bls`` (default ``/boot/loader/entries``;
+    ``/boot/efi/loader/entries`` for kernelstub and systemd-boot on an ESP).
+``fail_tools``
+    ``{tool name: message}``: the simulated bootloader tools (update-grub,
+    grub-mkconfig, grubby, kernelstub, rpm-ostree, kernel-install) print the
+    message on stderr and exit 1 without writing anything.
 ``boot_defaults``
     ``{machine path: content}``: volatile attributes as they read after a
     fresh boot; recorded by :meth:`SimulatedKernel.record_boot_state`.
 ``boot_count``
     how many simulated reboots the tree has seen.
+``suspend_count``
+    how many simulated suspend/resume cycles (:meth:`SimulatedKernel.suspend_resume`).
+``ryzenadj``
+    settings of the simulated ryzenadj tool (boot values, firmware caps,
+    failure modes; see tests/simulation/tools/ryzenadj); its limits live
+    below ``FIRMWARE_STATE_DIR``, which reboot and suspend empty.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -42,6 +55,8 @@ import json
 import os
 import re
 import shlex
+import subprocess
+import time
 
 MARKER = ".inferops-simulation.json"
 
@@ -240,11 +255,17 @@ class SimulatedKernel:
         folder = self._real(self.config.get("bls_entries", "/boot/loader/entries"))
         entries = sorted(name for name in os.listdir(folder) if name.endswith(".conf"))
         # BLS sorts entries by version, newest first; the recorded trees hold one.
+        fields = {}
         with open(os.path.join(folder, entries[-1]), "r", encoding="utf-8") as handle:
             for line in handle:
-                if line.startswith("options"):
-                    return line.split(None, 1)[1].strip()
-        raise IOError("no 'options' line in the boot entry")
+                key, _, value = line.strip().partition(" ")
+                fields.setdefault(key, value.strip())
+        if "options" not in fields:
+            raise IOError("no 'options' line in the boot entry")
+        # GRUB's blscfg passes BOOT_IMAGE=(device)<linux path>; keep the device of this boot.
+        device = re.match(r"BOOT_IMAGE=(\([^)]*\))", self._read(PROC_CMDLINE))
+        image = "BOOT_IMAGE=%s%s " % (device.group(1) if device else "", fields["linux"]) if "linux" in fields else ""
+        return image + fields["options"]
 
     def reboot(self):
         """Simulate a reboot: boot defaults back, command line from the bootloader."""
@@ -257,6 +278,17 @@ class SimulatedKernel:
         for hook in BOOT_HOOKS:
             hook(self)
         self.config["boot_count"] = self.config.get("boot_count", 0) + 1
+        self.save_config()
+
+    def suspend_resume(self, action="suspend"):
+        """Simulate ``systemctl suspend`` (or hibernate...) and the wake-up after it.
+
+        sysfs attributes survive (the drivers restore them), firmware state
+        does not (SMU power limits); units hooked into the sleep transaction
+        run before and after it (see :func:`run_sleep_units`).
+        """
+        run_sleep_units(self, action)
+        self.config["suspend_count"] = self.config.get("suspend_count", 0) + 1
         self.save_config()
 
     def _apply_boot_parameters(self, args):
@@ -278,3 +310,211 @@ class SimulatedKernel:
 # systemd units).  Each is a function of the SimulatedKernel; the modules
 # that write such persistence artefacts register how their artefact acts.
 BOOT_HOOKS = []
+
+
+# -- udev coldplug: /etc/udev/rules.d ATTR{} assignments -------------------
+# At boot, udev replays an "add" event for every device (coldplug) and runs
+# the ATTR{}="value" writes of each rule whose match keys fit.  Modelled:
+# ACTION, SUBSYSTEM, KERNEL, ENV{DEVTYPE} on the device, and KERNELS,
+# SUBSYSTEMS, DRIVERS on one device of its parent chain (the device
+# included), with == / != and udev's glob and "|" alternatives.  Failed
+# writes are skipped, as udev only logs them.
+UDEV_RULES_DIR = "/etc/udev/rules.d"
+_UDEV_PAIR = re.compile(r'\s*([A-Z_]+(?:\{[^}"]*\})?)\s*(==|!=|\+=|-=|:=|=)\s*"([^"]*)"\s*,?')
+_UDEV_CLASSES = (("pci", "/sys/bus/pci/devices"), ("drm", "/sys/class/drm"), ("hwmon", "/sys/class/hwmon"))
+
+
+def _udev_glob(value, pattern):
+    return any(fnmatch.fnmatchcase(value or "", alt) for alt in pattern.split("|"))
+
+
+def _udev_chain(kernel, syspath):
+    """``(kernel name, subsystem, driver)`` of the device and each parent below /sys/devices."""
+    chain = []
+    while syspath.startswith("/sys/devices/") and syspath.count("/") > 3:
+        name, parent_folder = os.path.basename(syspath), os.path.basename(os.path.dirname(syspath))
+        subsystem = "pci" if re.match(r"^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$", name) else parent_folder
+        driver_link = kernel._real(syspath + "/driver")
+        driver = os.path.basename(os.path.realpath(driver_link)) if os.path.islink(driver_link) else ""
+        if name not in ("drm", "hwmon"):  # class glue folders, not devices
+            chain.append((name, subsystem, driver))
+        syspath = os.path.dirname(syspath)
+    return chain
+
+
+def _udev_rule_matches(pairs, device):
+    subsystem, name, devtype, chain = device
+    own = {"ACTION": "add", "SUBSYSTEM": subsystem, "KERNEL": name, "ENV{DEVTYPE}": devtype}
+    parent_keys = {"KERNELS": 0, "SUBSYSTEMS": 1, "DRIVERS": 2}
+    parent_tests = []
+    for key, op, value in pairs:
+        if op not in ("==", "!="):
+            continue
+        if key in own:
+            if _udev_glob(own[key], value) != (op == "=="):
+                return False
+        elif key in parent_keys:
+            parent_tests.append((parent_keys[key], op, value))
+        else:
+            return False
+    return not parent_tests or any(
+        all(_udev_glob(entry[i], value) == (op == "==") for i, op, value in parent_tests) for entry in chain)
+
+
+def apply_udev_rules(kernel):
+    """Coldplug: run the ATTR{} writes of every matching rule in /etc/udev/rules.d."""
+    folder = kernel._real(UDEV_RULES_DIR)
+    rules = []
+    for file_name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        if file_name.endswith(".rules"):
+            with open(os.path.join(folder, file_name), "r", encoding="utf-8") as handle:
+                rules += [_UDEV_PAIR.findall(line) for line in handle if line.strip() and not line.lstrip().startswith("#")]
+    for subsystem, class_dir in _UDEV_CLASSES:
+        real_dir = kernel._real(class_dir)
+        for name in sorted(os.listdir(real_dir)) if os.path.isdir(real_dir) else []:
+            syspath = kernel._canonical(class_dir + "/" + name)
+            devtype = ("drm_minor" if re.match(r"^(card|renderD)\d+$", name) else "drm_connector") if subsystem == "drm" else ""
+            device = (subsystem, name, devtype, _udev_chain(kernel, syspath))
+            for pairs in rules:
+                if not _udev_rule_matches(pairs, device):
+                    continue
+                for key, op, value in pairs:
+                    if key.startswith("ATTR{") and op == "=":
+                        try:
+                            kernel.write("%s/%s" % (syspath, key[5:-1]), value)
+                        except OSError:
+                            pass
+
+
+BOOT_HOOKS.append(apply_udev_rules)
+
+
+# -- firmware state and systemd units at boot and around sleep --------------
+# Simulated tools keep what the firmware holds (the SMU's power limits set by
+# ryzenadj) below FIRMWARE_STATE_DIR; the firmware forgets it at reboot and
+# across suspend/resume, so both empty the folder.  Then systemd starts the
+# enabled Type=oneshot units: at boot those wanted by multi-user.target, around
+# sleep those wanted by the sleep targets (systemd.special(7)).
+FIRMWARE_STATE_DIR = "/var/lib/inferops-sim/firmware"
+UNIT_DIRS = ("/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system")
+SLEEP_ACTIONS = ("suspend", "hibernate", "hybrid-sleep", "suspend-then-hibernate")
+
+
+def forget_firmware_state(kernel):
+    folder = kernel._real(FIRMWARE_STATE_DIR)
+    for name in os.listdir(folder) if os.path.isdir(folder) else []:
+        os.unlink(os.path.join(folder, name))
+
+
+def unit_settings(kernel, unit):
+    """``{section: {key: [values]}}`` of a unit and its drop-ins; None when it does not exist."""
+    files = [folder + "/" + unit for folder in UNIT_DIRS if os.path.isfile(kernel._real(folder + "/" + unit))][:1]
+    if not files:
+        return None
+    for folder in UNIT_DIRS:
+        dropins = kernel._real(folder + "/" + unit + ".d")
+        if os.path.isdir(dropins):
+            files += [folder + "/" + unit + ".d/" + n for n in sorted(os.listdir(dropins)) if n.endswith(".conf")]
+    settings = {}
+    section = {}
+    for machine_path in files:
+        for raw in kernel._read(machine_path).splitlines():
+            line = raw.strip()
+            if not line or line[0] in "#;":
+                continue
+            if line.startswith("[") and line.endswith("]"):
+                section = settings.setdefault(line[1:-1], {})
+                continue
+            key, value = (line.split("=", 1) + [""])[:2]
+            values = section.setdefault(key.strip(), [])
+            if not value.strip() and key.strip().startswith("Exec"):
+                del values[:]  # an empty Exec*= resets the list, as in systemd
+            else:
+                values.append(value.strip())
+    return settings
+
+
+def _words(settings, section, key):
+    return [word for value in settings.get(section, {}).get(key, []) for word in value.split()]
+
+
+def _wanted_units(kernel, names):
+    units = set()
+    for name in names:
+        folder = kernel._real("/etc/systemd/system/%s.wants" % name)
+        units.update(os.listdir(folder) if os.path.isdir(folder) else [])
+    return sorted(units)
+
+
+def run_unit_commands(kernel, unit, key):
+    """Run a oneshot unit's ``ExecStart=`` (or ``ExecStop=``) lines in order, like systemd."""
+    settings = unit_settings(kernel, unit) or {}
+    env = dict(os.environ, INFEROPS_SYSROOT=kernel.root)
+    for line in settings.get("Service", {}).get(key, []):
+        prefix = line[:len(line) - len(line.lstrip("-@+!:"))]
+        argv = shlex.split(line[len(prefix):])
+        if not argv:
+            continue
+        proc = subprocess.run([kernel._real(argv[0])] + argv[1:], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+        _journal(kernel, unit, proc.stdout.splitlines())
+        if proc.returncode != 0 and "-" not in prefix:
+            _journal(kernel, unit, ["%s: Main process exited, code=exited, status=%d/FAILURE" % (unit, proc.returncode)])
+            return False
+    return True
+
+
+def _journal(kernel, unit, lines):
+    """The simulated journal (JSON lines per unit), as the simulated systemctl and journalctl use it."""
+    path = kernel._real("/var/log/inferops-sim/journal/%s.jsonl" % unit)
+    if not os.path.isdir(os.path.dirname(path)):
+        os.makedirs(os.path.dirname(path))
+    with open(path, "a", encoding="utf-8") as handle:
+        for line in lines:
+            handle.write(json.dumps({"time": time.time(), "unit": unit, "message": line}) + "\n")
+
+
+def _is_oneshot(settings):
+    return (settings.get("Service", {}).get("Type") or ["simple"])[-1] == "oneshot"
+
+
+def start_boot_units(kernel):
+    """Boot: the enabled oneshot units of multi-user.target run their ExecStart."""
+    for unit in _wanted_units(kernel, ("multi-user.target",)):
+        settings = unit_settings(kernel, unit)
+        if settings and _is_oneshot(settings):
+            run_unit_commands(kernel, unit, "ExecStart")
+
+
+def run_sleep_units(kernel, action="suspend"):
+    """One sleep transaction: units before sleep, firmware state lost, units after wake-up.
+
+    Units pulled in by ``<action>.target``, ``sleep.target`` or
+    ``systemd-<action>.service`` run their ExecStart before the sleep unless
+    they are ordered after the sleep target (or service), which systemd
+    reaches only after wake-up.  Units following systemd.special(7)'s
+    pattern (StopWhenUnneeded= and RemainAfterExit=) run ExecStop after wake-up.
+    """
+    if action not in SLEEP_ACTIONS:
+        raise ValueError("unknown sleep action %r (known: %s)" % (action, ", ".join(SLEEP_ACTIONS)))
+    target, service = action + ".target", "systemd-%s.service" % action
+    before, after = [], []
+    for unit in _wanted_units(kernel, (target, "sleep.target", service)):
+        settings = unit_settings(kernel, unit)
+        if not settings or not _is_oneshot(settings):
+            continue
+        ordered_after = set(_words(settings, "Unit", "After")) & {target, service}
+        stop_on_wake = (_words(settings, "Unit", "StopWhenUnneeded")[-1:] == ["yes"]
+                        and _words(settings, "Service", "RemainAfterExit")[-1:] == ["yes"])
+        (after if ordered_after else before).append((unit, "ExecStart"))
+        if stop_on_wake and not ordered_after:
+            after.append((unit, "ExecStop"))
+    for unit, key in before:
+        run_unit_commands(kernel, unit, key)
+    forget_firmware_state(kernel)
+    for unit, key in after:
+        run_unit_commands(kernel, unit, key)
+
+
+BOOT_HOOKS.append(forget_firmware_state)
+BOOT_HOOKS.append(start_boot_units)

@@ -20,8 +20,12 @@ description:
     (C(pcie_aspm.policy=<policy>)) so a play can hand it to M(inferops.amd.kernel_cmdline).
   - When firmware keeps ASPM control (ACPI FADT) or the kernel runs with C(pcie_aspm=off), the kernel refuses
     the write with EPERM; the module fails with that reason, or reports a skip when O(on_forbidden=skip).
+  - With O(scope=gpu_links) the global policy is left alone. Instead the ASPM states are disabled only on the
+    PCIe links between each AMD GPU and its root port (every link on the path, through chipset switches), with the
+    per-link files under C(/sys/bus/pci/devices/<BDF>/link/), and a udev rule re-applies that at every boot.
+    NVMe drives and NICs keep their power saving. See docs/pcie-aspm-targeted.md.
 author:
-  - inferops.amd contributors
+  - inferops.amd contributors (@inferops)
 extends_documentation_fragment:
   - inferops.amd.sysroot
 options:
@@ -29,6 +33,9 @@ options:
     description:
       - The policy to make active. C(default) defers to the firmware's choice per link, C(performance) disables
         ASPM link states, C(powersave) and C(powersupersave) allow L0s/L1 and L1 substates.
+      - With O(scope=gpu_links), C(performance) disables the states in O(link_states) on the GPU links and persists
+        that, and C(default) removes the persisted rule so the links return to the firmware's choice at the next boot
+        (the states stay disabled until then). C(powersave) and C(powersupersave) are refused with that scope.
     type: str
     required: true
     choices: [default, performance, powersave, powersupersave]
@@ -40,10 +47,46 @@ options:
     type: str
     default: fail
     choices: [fail, skip]
+  scope:
+    description:
+      - C(global) sets the kernel-wide policy file.
+      - C(gpu_links) touches only the links on the path from each discrete AMD GPU to its root port, for machines where
+        the other devices (NVMe, NIC, chipset-attached peripherals) should keep ASPM power saving. Integrated GPUs
+        (Strix Halo) have no PCIe link and are reported in RV(skipped_reason).
+    type: str
+    default: global
+    choices: [global, gpu_links]
+  link_states:
+    description:
+      - With O(scope=gpu_links), the per-link files to set to C(0). Files a link does not have are skipped.
+      - The default disables every state, like the C(performance) policy does (L0s, L1, L1.1, L1.2 and clock PM).
+    type: list
+    elements: str
+    default: [l0s_aspm, l1_aspm, l1_1_aspm, l1_2_aspm, l1_1_pcipm, l1_2_pcipm, clkpm]
+    choices: [l0s_aspm, l1_aspm, l1_1_aspm, l1_2_aspm, l1_1_pcipm, l1_2_pcipm, clkpm]
+  persist:
+    description:
+      - With O(scope=gpu_links), write C(/etc/udev/rules.d/90-inferops-pcie-aspm-links.rules) so udev disables the
+        states again whenever the link's downstream device appears (every boot). C(false) removes that file.
+      - Ignored with O(scope=global); persist the global policy with M(inferops.amd.kernel_cmdline) and RV(kernel_argument).
+    type: bool
+    default: true
+  on_missing_link_controls:
+    description:
+      - With O(scope=gpu_links), what to do when a GPU's link has no per-link files (kernel older than 5.5, no
+        C(CONFIG_PCIEASPM), C(pcie_aspm=off), firmware-controlled ASPM, or a virtual machine, where the C(link/) folder
+        is empty).
+      - C(fail) stops with the reason. C(skip) leaves such GPUs alone, lists them in RV(skipped_reason) and still
+        handles the GPUs that have the controls.
+    type: str
+    default: fail
+    choices: [fail, skip]
 attributes:
   check_mode:
+    description: Predicts the change without writing the policy file, the link files or the rules file.
     support: full
   diff_mode:
+    description: Shows the policy (or, with O(scope=gpu_links), the link files and the rules file) before and after.
     support: full
 seealso:
   - module: inferops.amd.kernel_cmdline
@@ -65,6 +108,17 @@ EXAMPLES = r"""
   inferops.amd.pcie_aspm:
     policy: performance
     on_forbidden: skip
+
+- name: Keep only the GPU links awake (chipset-attached card), persisted with a udev rule
+  inferops.amd.pcie_aspm:
+    policy: performance
+    scope: gpu_links
+  register: gpu_links
+
+- name: Hand the GPU links back to the firmware at the next boot
+  inferops.amd.pcie_aspm:
+    policy: default
+    scope: gpu_links
 """
 
 RETURN = r"""
@@ -86,18 +140,75 @@ available:
   sample: [default, performance, powersave, powersupersave]
 kernel_argument:
   description: The kernel command line argument that selects the requested policy at boot.
-  returned: always
+  returned: when O(scope=global)
   type: str
   sample: pcie_aspm.policy=performance
 skipped_reason:
-  description: Why nothing was changed although a change was needed (only with O(on_forbidden=skip)).
-  returned: when the kernel forbids ASPM changes and O(on_forbidden=skip)
+  description:
+    - Why nothing was changed although a change was needed (only with O(on_forbidden=skip)).
+    - With O(scope=gpu_links), the GPUs left alone and why (integrated GPUs, which have no PCIe link, and with
+      O(on_missing_link_controls=skip) GPUs without per-link controls).
+  returned: when the kernel forbids ASPM changes and O(on_forbidden=skip), or with O(scope=gpu_links) when a GPU was left alone
   type: str
+scope:
+  description: The scope the module worked on.
+  returned: always
+  type: str
+  sample: gpu_links
+links:
+  description: With O(scope=gpu_links), every link on the GPU paths that has per-link controls.
+  returned: when O(scope=gpu_links)
+  type: list
+  elements: dict
+  contains:
+    device:
+      description: The device at the downstream end of the link (the one holding the C(link/) files).
+      type: str
+      sample: "0000:04:00.0"
+    upstream:
+      description: The bridge at the upstream end of the link.
+      type: str
+      sample: "0000:00:02.1"
+    gpus:
+      description: The GPUs whose path runs over this link.
+      type: list
+      elements: str
+      sample: ["0000:06:00.0"]
+    before:
+      description: Each link file and its value before the run.
+      type: dict
+      sample: {l1_aspm: 1, l1_1_aspm: 1, clkpm: 1}
+    after:
+      description: Each link file and its value after the run (predicted in check mode).
+      type: dict
+      sample: {l1_aspm: 0, l1_1_aspm: 0, clkpm: 0}
+    changed_files:
+      description: The files that were (or in check mode would be) written.
+      type: list
+      elements: str
+      sample: [l1_1_aspm, l1_aspm, clkpm]
+rule_file:
+  description: The udev rules file that persists the GPU link settings.
+  returned: when O(scope=gpu_links)
+  type: str
+  sample: /etc/udev/rules.d/90-inferops-pcie-aspm-links.rules
+rule_file_changed:
+  description: Whether the rules file was written or removed.
+  returned: when O(scope=gpu_links)
+  type: bool
+udev_reloaded:
+  description: Whether C(udevadm control --reload) ran after the rules file changed.
+  returned: when O(scope=gpu_links)
+  type: bool
+reboot_required:
+  description: With O(scope=gpu_links) and O(policy=default), whether links stay disabled until the next boot.
+  returned: when O(scope=gpu_links)
+  type: bool
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.inferops.amd.plugins.module_utils import pcie_aspm
+from ansible_collections.inferops.amd.plugins.module_utils import pcie_aspm, pcie_links, udev_rules
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError, SysRoot, SysRootError
 
 
@@ -153,12 +264,75 @@ def _unchanged(result, current):
     return unchanged
 
 
+LINK_STATE_OPTION = ("l0s_aspm", "l1_aspm", "l1_1_aspm", "l1_2_aspm", "l1_1_pcipm", "l1_2_pcipm", "clkpm")
+GPU_LINK_POLICIES = ("performance", "default")
+
+
+def apply_gpu_links(module, root, wanted):
+    """Disable (performance) or un-persist (default) ASPM on the GPU links only."""
+    if wanted not in GPU_LINK_POLICIES:
+        module.fail_json(msg="policy '%s' is not available with scope=gpu_links; use performance (disable ASPM on the "
+                             "GPU links) or default (give them back to the firmware)" % wanted)
+    names = module.params["link_states"] if wanted == "performance" else ()
+    discrete, integrated = pcie_links.discrete_gpus(root)
+    ends, missing = pcie_links.find_gpu_links(root, discrete)
+    result = dict(changed=False, scope="gpu_links", policy=wanted, rule_file=pcie_links.RULES_FILE)
+    if not discrete and not integrated and wanted == "performance":
+        module.fail_json(msg="no AMD GPU (PCI vendor 0x1002, display class) found; nothing to do for scope=gpu_links",
+                         **result)
+    reasons = ["integrated GPU %s sits on the SoC's internal bus, not behind a PCIe link; nothing to change" % bdf
+               for bdf in integrated]
+    if missing and wanted == "performance":
+        if module.params["on_missing_link_controls"] == "fail":
+            module.fail_json(msg="; ".join(item.message for item in missing), **result)
+        reasons += [item.message for item in missing]
+    if reasons and wanted == "performance":
+        result["skipped_reason"] = "; ".join(reasons)
+    writes = pcie_links.plan_disable(ends, names)
+    content = pcie_links.render_rules(ends, names) if module.params["persist"] else None
+    if writes and not module.check_mode:
+        try:
+            pcie_links.apply_disable(root, writes)
+        except pcie_links.PcieLinkError as exc:
+            module.fail_json(msg=str(exc), **result)
+    rules = udev_rules.sync_rules_file(root, pcie_links.RULES_FILE, content, module.check_mode)
+    reloaded = False
+    if rules.changed and not module.check_mode:
+        try:
+            reloaded = udev_rules.reload_udev(root, module.run_command) is not None
+        except udev_rules.UdevRuleError as exc:
+            module.fail_json(msg="the rules file was written but udev did not reload: %s" % exc, **result)
+    result.update(
+        changed=bool(writes) or rules.changed,
+        links=pcie_links.describe_links(ends, writes, names),
+        rule_file_changed=rules.changed,
+        udev_reloaded=reloaded,
+        reboot_required=wanted == "default" and rules.before is not None,
+    )
+    if module._diff:
+        result["diff"] = [links_diff(result["links"]), rules.diff()]
+    return result
+
+
+def links_diff(links):
+    def text(key):
+        return "".join("%s: %s\n" % (link["device"], " ".join(
+            "%s=%s" % (name, value) for name, value in sorted(link[key].items()))) for link in links)
+    return {"before_header": "GPU PCIe link states", "after_header": "GPU PCIe link states",
+            "before": text("before"), "after": text("after")}
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             sysroot=dict(type="path", default="/"),
             policy=dict(type="str", required=True, choices=list(pcie_aspm.POLICIES)),
             on_forbidden=dict(type="str", default="fail", choices=["fail", "skip"]),
+            scope=dict(type="str", default="global", choices=["global", "gpu_links"]),
+            link_states=dict(type="list", elements="str", default=list(LINK_STATE_OPTION),
+                             choices=list(LINK_STATE_OPTION)),
+            persist=dict(type="bool", default=True),
+            on_missing_link_controls=dict(type="str", default="fail", choices=["fail", "skip"]),
         ),
         supports_check_mode=True,
     )
@@ -166,7 +340,11 @@ def main():
         root = SysRoot(module.params["sysroot"])
     except SysRootError as exc:
         module.fail_json(msg=str(exc))
-    module.exit_json(**apply_policy(module, root, module.params["policy"]))
+    if module.params["scope"] == "gpu_links":
+        module.exit_json(**apply_gpu_links(module, root, module.params["policy"]))
+    result = apply_policy(module, root, module.params["policy"])
+    result["scope"] = "global"
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

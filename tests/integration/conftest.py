@@ -38,13 +38,27 @@ def run_playbook(playbook, inventory=None, extra=(), env=None):
     return PlaybookRun(proc)
 
 
+def make_fleet(tmp_path_factory, name="fleet"):
+    """A fresh simulated fleet in its own folder; returns (fleet_dir, env)."""
+    fleet_dir = str(tmp_path_factory.mktemp(name))
+    env = {"INFEROPS_FLEET_DIR": fleet_dir}
+    fleet_command("reset", env)
+    return fleet_dir, env
+
+
+def fleet_command(command, env):
+    subprocess.run([sys.executable, os.path.join(REPO, "tests", "simulation", "fleet.py"), command],
+                   cwd=REPO, env=dict(os.environ, **env), check=True, capture_output=True)
+
+
 @pytest.fixture
 def fresh_fleet(tmp_path_factory):
-    """Factory: a fresh simulated fleet in its own folder; returns (fleet_dir, env)."""
+    """Factory of fresh fleets; their simulated services are stopped afterwards."""
+    made = []
+
     def make():
-        fleet_dir = str(tmp_path_factory.mktemp("fleet"))
-        env = {"INFEROPS_FLEET_DIR": fleet_dir}
-        subprocess.run([sys.executable, os.path.join(REPO, "tests", "simulation", "fleet.py"), "reset"],
-                       cwd=REPO, env=dict(os.environ, **env), check=True, capture_output=True)
-        return fleet_dir, env
-    return make
+        made.append(make_fleet(tmp_path_factory))
+        return made[-1]
+    yield make
+    for fleet in made:
+        fleet_command("stop", fleet[1])

@@ -8,7 +8,6 @@ the simulated binary and placeholder libraries, named and laid out like the
 official ones, and handed to the role's offline path (``*_archive_src``).
 """
 
-import hashlib
 import json
 import os
 import re
@@ -18,8 +17,9 @@ import tarfile
 
 import pytest
 
+from tests.simulation.ollama_release import build as build_release
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FAKE_OLLAMA = os.path.join(REPO, "tests", "simulation", "tools", "ollama")
 PLAYBOOK = """
 - name: Ollama on a simulated host
   hosts: all
@@ -27,37 +27,6 @@ PLAYBOOK = """
   roles:
     - role: ollama
 """
-
-
-def sha256(path):
-    with open(path, "rb") as handle:
-        return "sha256:" + hashlib.sha256(handle.read()).hexdigest()
-
-
-def add_file(archive, name, data, mode=0o755):
-    info = tarfile.TarInfo(name)
-    info.size = len(data)
-    info.mode = mode
-    import io
-    archive.addfile(info, io.BytesIO(data))
-
-
-def build_archives(folder, version):
-    """ollama-linux-amd64.tgz and ollama-linux-amd64-rocm.tgz as the releases lay them out."""
-    with open(FAKE_OLLAMA, "rb") as handle:
-        binary = handle.read().replace(b"BAKED_VERSION = None", ("BAKED_VERSION = %r" % version).encode())
-    base = os.path.join(folder, "ollama-linux-amd64.tgz")
-    with tarfile.open(base, "w:gz") as archive:
-        add_file(archive, "bin/ollama", binary)
-        for name in ["libggml-base.so", "libggml-cpu-haswell.so", "libggml-cpu-x64.so",
-                     "vulkan/libggml-vulkan.so", "cuda_v12/libggml-cuda.so", "cuda_v13/libggml-cuda.so"]:
-            add_file(archive, "lib/ollama/" + name, b"placeholder\n", 0o644)
-    rocm = os.path.join(folder, "ollama-linux-amd64-rocm.tgz")
-    with tarfile.open(rocm, "w:gz") as archive:
-        for name in ["libggml-hip.so", "libamdhip64.so.6", "librocblas.so.4",
-                     "rocblas/library/TensileLibrary_lazy_gfx1201.dat"]:
-            add_file(archive, "lib/ollama/rocm/" + name, b"placeholder\n", 0o644)
-    return base, rocm
 
 
 def stop_service(root):
@@ -103,11 +72,7 @@ def read(root, path):
 
 def test_offline_install_vulkan_backend_models_and_idempotence(scratch_host, play, tmp_path):
     root = scratch_host("rx9070xt_chipset")
-    base, rocm = build_archives(str(tmp_path), "0.16.0")
-    variables = dict(ollama_version="0.16.0",
-                     ollama_archive_src=base, ollama_archive_checksum=sha256(base),
-                     ollama_rocm_archive_src=rocm, ollama_rocm_archive_checksum=sha256(rocm),
-                     ollama_models=["qwen3:8b", "gemma3"])
+    variables = dict(build_release(str(tmp_path / "release"), "0.16.0"), ollama_models=["qwen3:8b", "gemma3"])
     rc, output, recap = play(root, **variables)
     assert rc == 0, output
     assert recap["failed"] == 0 and recap["changed"] > 0
@@ -150,11 +115,15 @@ def test_distribution_package_on_arch_with_rocm_and_derived_override(scratch_hos
     assert not os.path.exists(os.path.join(root, "etc/systemd/system/ollama.service")), "package unit kept"
     assert json.loads(read(root, "/run/ollama/inferops-sim-server.json"))["library"] == "ROCm"
 
-    # Default choice for a strix_halo host is Vulkan: the flat layout gets the hip library renamed.
-    rc, output, recap = play(root, ollama_install_method="none")
+    # Role defaults (archive method, no local archives) on the Arch tree: the
+    # package install is kept, and a strix_halo host gets Vulkan, which on the
+    # flat layout means renaming the hip library away.
+    rc, output, recap = play(root)
     assert rc == 0, output
     assert os.path.exists(os.path.join(root, "usr/lib/ollama/libggml-hip.so.inferops-disabled"))
     assert json.loads(read(root, "/run/ollama/inferops-sim-server.json"))["library"] == "Vulkan"
+    assert not os.path.exists(os.path.join(root, "etc/systemd/system/ollama.service")), "package unit kept"
+    assert "HSA_OVERRIDE_GFX_VERSION" not in read(root, "/etc/systemd/system/ollama.service.d/inferops-backend.conf")
 
 
 def test_check_mode_on_a_fresh_scratch_host_changes_nothing(scratch_host, play):
@@ -168,8 +137,31 @@ def test_check_mode_on_a_fresh_scratch_host_changes_nothing(scratch_host, play):
     assert not os.path.exists(os.path.join(root, "var/log/inferops-sim/journal/ollama.service.jsonl"))
 
 
-def test_download_without_checksum_is_refused(scratch_host, play):
+def test_local_archive_without_checksum_is_refused(scratch_host, play, tmp_path):
     root = scratch_host("rx9070xt_chipset")
-    rc, output, recap = play(root, ollama_version="0.16.0")
+    variables = build_release(str(tmp_path / "release"), "0.16.0")
+    variables["ollama_archive_checksum"] = ""
+    rc, output, recap = play(root, **variables)
+    assert rc != 0 and recap["failed"] == 1
+    assert "base archive for Ollama 0.16.0: checksum '' is not 'sha256:<64 hex digits>'" in output
+    assert os.path.exists(os.path.join(root, "usr/local/lib/ollama/rocm/libhipblaslt.so.0")), "old install untouched"
+
+
+def test_local_archive_with_wrong_checksum_is_refused(scratch_host, play, tmp_path):
+    root = scratch_host("rx9070xt_chipset")
+    variables = build_release(str(tmp_path / "release"), "0.16.0")
+    variables["ollama_rocm_archive_checksum"] = "sha256:" + "0" * 64
+    rc, output, recap = play(root, **variables)
     assert rc != 0
-    assert "checksum '' is not 'sha256:<64 hex digits>'" in output
+    assert "ollama-linux-amd64-rocm.tgz: sha256 " in output and ", expected sha256:000" in output
+    assert os.path.exists(os.path.join(root, "usr/local/lib/ollama/rocm/libhipblaslt.so.0")), "old install untouched"
+
+
+def test_tree_without_ollama_is_left_alone(scratch_host, play):
+    root = scratch_host("r9700_desktop")
+    rc, output, recap = play(root, ollama_version="0.16.0")
+    assert rc == 0, output
+    assert "keeping its Ollama (none)" in output
+    assert "nothing to configure" in output
+    assert recap["changed"] == 0
+    assert not os.path.exists(os.path.join(root, "etc/systemd/system/ollama.service"))

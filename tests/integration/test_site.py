@@ -1,12 +1,15 @@
 """site.yml against the built-in simulated fleet: provisioning, reboot, verification, idempotence."""
 
+import collections
 import filecmp
 import os
 
 import pytest
 
-from tests.integration.conftest import REPO, run_playbook
+from tests.integration.conftest import REPO, fleet_command, make_fleet, run_playbook
 from ansible_collections.inferops.amd.plugins.module_utils import simulated_kernel
+
+Provisioned = collections.namedtuple("Provisioned", ["fleet_dir", "env", "first"])
 
 SITE = "playbooks/site.yml"
 INVENTORY = "inventory/simulated"
@@ -37,26 +40,21 @@ def tree_differences(left, right):
 @pytest.fixture(scope="module")
 def provisioned(tmp_path_factory):
     """One fleet provisioned by site.yml, shared by the tests that read its end state in order."""
-    import subprocess
-    import sys
-    fleet_dir = str(tmp_path_factory.mktemp("provisioned"))
-    env = {"INFEROPS_FLEET_DIR": fleet_dir}
-    subprocess.run([sys.executable, os.path.join(REPO, "tests", "simulation", "fleet.py"), "reset"],
-                   cwd=REPO, env=dict(os.environ, **env), check=True, capture_output=True)
-    first = run_playbook(SITE, INVENTORY, env=env)
-    return fleet_dir, env, first
+    fleet_dir, env = make_fleet(tmp_path_factory, "provisioned")
+    yield Provisioned(fleet_dir, env, run_playbook(SITE, INVENTORY, env=env))
+    fleet_command("stop", env)
 
 
 def test_first_run_succeeds_everywhere(provisioned):
-    _, _, first = provisioned
+    first = provisioned.first
     assert first.returncode == 0, first.output[-4000:]
     assert first.failed_hosts() == []
     assert set(first.recap) == {"r9700-desktop", "rx9070xt-desktop", "strix-halo-128g", "zbook-ultra-g1a",
-                                "aspm-locked-ws", "intel-box"}
+                                "halo-arch", "aspm-locked-ws", "intel-box"}
 
 
 def test_rdna4_hosts_run_the_new_kernel_argument_after_one_reboot(provisioned):
-    fleet_dir, _, _ = provisioned
+    fleet_dir = provisioned.fleet_dir
     for host in ("r9700-desktop", "rx9070xt-desktop"):
         assert boot_count(fleet_dir, host) == 1
         assert "pcie_aspm.policy=performance" in read(fleet_dir, host, "/proc/cmdline").split()
@@ -68,7 +66,7 @@ def test_rdna4_hosts_run_the_new_kernel_argument_after_one_reboot(provisioned):
 
 
 def test_strix_halo_hosts_get_memory_arguments_sized_from_their_memory(provisioned):
-    fleet_dir, _, _ = provisioned
+    fleet_dir = provisioned.fleet_dir
     big = read(fleet_dir, "strix-halo-128g", "/proc/cmdline").split()
     assert {"iommu=pt", "ttm.pages_limit=32505856", "transparent_hugepage=always"} <= set(big)
     assert not any(arg.startswith("amdgpu.gttsize=") for arg in big)  # kernel 6.17 deprecates it
@@ -81,7 +79,7 @@ def test_strix_halo_hosts_get_memory_arguments_sized_from_their_memory(provision
 
 
 def test_firmware_locked_host_is_reported_not_rebooted(provisioned):
-    fleet_dir, _, first = provisioned
+    fleet_dir, first = provisioned.fleet_dir, provisioned.first
     assert boot_count(fleet_dir, "aspm-locked-ws") == 0
     assert read(fleet_dir, "aspm-locked-ws", "/etc/default/grub") == \
         read(FIXTURES, "aspm_locked", "root/etc/default/grub")
@@ -89,13 +87,13 @@ def test_firmware_locked_host_is_reported_not_rebooted(provisioned):
 
 
 def test_host_without_amd_gpu_is_left_alone(provisioned):
-    fleet_dir, _, first = provisioned
+    fleet_dir, first = provisioned.fleet_dir, provisioned.first
     assert first.recap["intel-box"]["changed"] == 0
     assert tree_differences(os.path.join(FIXTURES, "no_amd_gpu", "root"), os.path.join(fleet_dir, "intel-box")) == []
 
 
 def test_summary_names_every_host(provisioned):
-    _, _, first = provisioned
+    first = provisioned.first
     for line in ("r9700-desktop: rdna4_discrete | rebooted and verified",
                  "strix-halo-128g: strix_halo | rebooted and verified",
                  "intel-box: none | no reboot needed"):
@@ -103,7 +101,7 @@ def test_summary_names_every_host(provisioned):
 
 
 def test_second_run_changes_nothing_and_reboots_nothing(provisioned):
-    fleet_dir, env, _ = provisioned
+    fleet_dir, env = provisioned.fleet_dir, provisioned.env
     second = run_playbook(SITE, INVENTORY, env=env)
     assert second.returncode == 0, second.output[-4000:]
     assert second.changed_hosts() == [], second.output[-6000:]
@@ -111,7 +109,7 @@ def test_second_run_changes_nothing_and_reboots_nothing(provisioned):
 
 
 def test_check_diff_on_a_drifted_fleet_reports_exactly_the_drift(provisioned):
-    fleet_dir, env, _ = provisioned
+    fleet_dir, env = provisioned.fleet_dir, provisioned.env
     drifted_policy = os.path.join(fleet_dir, "r9700-desktop", "sys/module/pcie_aspm/parameters/policy")
     with open(drifted_policy, "w") as handle:  # someone ran `echo default > .../policy`
         handle.write("[default] performance powersave powersupersave \n")

@@ -9,6 +9,8 @@
                                the bootloader config says, boot-time persistence
                                (udev rules, enabled units) runs
   fleet.py suspend ROOT        simulated suspend/resume (what survives it and what not)
+  fleet.py stop [FLEET_DIR]    stop the simulated services (e.g. the stand-in Ollama server)
+                               that hosts of the fleet started
 
 site.yml calls `reboot` through the inventory variable inferops_reboot_command, in place
 of ansible.builtin.reboot, for hosts whose inventory says they are simulated.
@@ -54,12 +56,31 @@ def inventory_hosts(path):
 
 
 def reset(inventory=DEFAULT_INVENTORY, fleet_dir=FLEET_DIR):
+    stop_services(fleet_dir)
     if os.path.isdir(fleet_dir):
         shutil.rmtree(fleet_dir)
     os.makedirs(fleet_dir)
     for host, profile in sorted(inventory_hosts(inventory).items()):
         make_scratch_host(profile, os.path.join(fleet_dir, host))
         print("%-22s <- %s" % (host, profile))
+
+
+def stop_services(fleet_dir=FLEET_DIR):
+    """Stop every unit the simulated systemctl of each host still has running."""
+    import json
+    import subprocess
+    for host in sorted(os.listdir(fleet_dir)) if os.path.isdir(fleet_dir) else []:
+        root = os.path.join(fleet_dir, host)
+        state = os.path.join(root, "var/lib/inferops-sim/systemd.json")
+        systemctl = os.path.join(root, "usr/bin/systemctl")
+        if not (os.path.isfile(state) and os.path.isfile(systemctl)):
+            continue
+        with open(state) as handle:
+            units = sorted(json.load(handle).get("active", {}))
+        if units:
+            subprocess.run([sys.executable, systemctl, "stop"] + units, check=False,
+                           env=dict(os.environ, INFEROPS_SYSROOT=root))
+            print("%-22s stopped %s" % (host, " ".join(units)))
 
 
 def kernel_of(root):
@@ -70,11 +91,13 @@ def kernel_of(root):
 
 
 def main(argv):
-    if not argv or argv[0] not in ("reset", "reboot", "suspend"):
+    if not argv or argv[0] not in ("reset", "reboot", "suspend", "stop"):
         print(__doc__)
         return 2
     if argv[0] == "reset":
         reset(*argv[1:2])
+    elif argv[0] == "stop":
+        stop_services(*argv[1:2])
     elif argv[0] == "reboot":
         kernel_of(argv[1]).reboot()
         print("rebooted %s" % argv[1])

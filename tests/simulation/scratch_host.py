@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import shutil
-import stat
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -46,15 +45,31 @@ def profile_config(profile):
         return json.load(handle)
 
 
+LAUNCHER = """#!/usr/bin/env python3
+# Simulated %(name)s for this tree: runs %(source)s
+import os, runpy, sys
+os.environ.setdefault("INFEROPS_SYSROOT", %(root)r)
+sys.path.insert(0, %(tools)r)
+sys.argv[0] = %(source)r
+runpy.run_path(%(source)r, run_name="__main__")
+"""
+
+
 def install_tool(dest, name, folder="/usr/sbin"):
+    """Install a simulated tool into the tree as a launcher of tests/simulation/tools/<name>.
+
+    The launcher pins INFEROPS_SYSROOT to the tree, so the tool acts on the tree
+    whoever runs it, and lets the tools share tests/simulation/tools/sim_tool_base.py.
+    """
     source = os.path.join(TOOLS, name)
     if not os.path.isfile(source):
         raise SystemExit("simulated tool '%s' does not exist in %s" % (name, TOOLS))
     target_dir = os.path.join(dest, folder.lstrip("/"))
     os.makedirs(target_dir, exist_ok=True)
     target = os.path.join(target_dir, name)
-    shutil.copyfile(source, target)
-    os.chmod(target, os.stat(target).st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    with open(target, "w") as handle:
+        handle.write(LAUNCHER % {"name": name, "source": source, "root": os.path.abspath(dest), "tools": TOOLS})
+    os.chmod(target, 0o755)
     return target
 
 

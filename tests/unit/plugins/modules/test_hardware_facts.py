@@ -13,6 +13,7 @@ EXPECTED = {
     "strix_halo_laptop_64g": ("strix_halo", ["0000:c5:00.0"]),
     "aspm_locked": ("rdna4_discrete", ["0000:03:00.0"]),
     "no_amd_gpu": ("none", []),
+    "strix_halo_arch_ollama": ("strix_halo", ["0000:c5:00.0"]),
 }
 
 

@@ -1,0 +1,305 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, inferops.amd contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""GRUB defaults: /etc/default/grub and /etc/default/grub.d/*.cfg, applied with update-grub.
+
+``grub-mkconfig`` (which Debian's ``update-grub`` runs) sources
+``/etc/default/grub`` and then every ``/etc/default/grub.d/*.cfg`` in name
+order, so a drop-in may replace ``GRUB_CMDLINE_LINUX_DEFAULT`` (``VAR="..."``)
+or extend it (``VAR="$VAR ..."``).  10_linux writes
+``root=... ro ${GRUB_CMDLINE_LINUX} ${GRUB_CMDLINE_LINUX_DEFAULT}`` into each
+normal menu entry, so the configured arguments are the fold of both chains.
+
+Where edits go (the "effective assignment" rule):
+
+* an argument that is already configured is replaced or removed where it
+  is, in whichever file and variable holds it;
+* a new argument goes to the assignment that the final value of
+  ``GRUB_CMDLINE_LINUX_DEFAULT`` starts from: the last one that sets the
+  variable outright (usually in /etc/default/grub; on Ubuntu cloud images a
+  grub.d file).  Later drop-ins only extend that value, so none can undo it,
+  and a user's own drop-ins are left alone.
+
+Lines other than the edited assignments stay byte for byte, and an edited
+assignment keeps its quoting style, ``export``, indentation and trailing
+comment.  Values this code cannot evaluate without a shell (command
+substitution, other variables, multi-line values) are refused with the file
+and line, never guessed.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import (
+    CmdlineChange,
+    CmdlineError,
+    argument_name,
+    join_cmdline,
+    matches_absent,
+    same_argument,
+    split_cmdline,
+)
+
+DEFAULT_FILE = "/etc/default/grub"
+DROPIN_DIR = "/etc/default/grub.d"
+LINUX = "GRUB_CMDLINE_LINUX"
+LINUX_DEFAULT = "GRUB_CMDLINE_LINUX_DEFAULT"
+_ASSIGNMENT = re.compile(r"^(?P<indent>[ \t]*)(?P<export>export[ \t]+)?(?P<var>GRUB_CMDLINE_LINUX(?:_DEFAULT)?)="
+                         r"(?P<value>(?:\"(?:[^\"\\]|\\.)*\"|'[^']*'|[^\s#\"']+)?)(?P<trail>[ \t]*(?:#.*)?)$")
+_UNTERMINATED = re.compile(r"^[ \t]*(?:export[ \t]+)?GRUB_CMDLINE_LINUX(?:_DEFAULT)?=")
+_DQ_ESCAPABLE = '"\\$`'
+_BLOCK_OPEN = ("if", "case", "for", "while", "until")
+_BLOCK_CLOSE = ("fi", "esac", "done")
+
+
+class Assignment:
+    """One ``VAR=value`` line: where it is, how it is quoted, and its arguments."""
+
+    def __init__(self, path, index, match):
+        self.path = path
+        self.index = index
+        self.var = match.group("var")
+        self.indent = match.group("indent")
+        self.export = match.group("export") or ""
+        self.trail = match.group("trail")
+        raw = match.group("value")
+        self.quote = raw[:1] if raw[:1] in ('"', "'") else ""
+        text = _unquote(raw, path, index)
+        self.ref = None
+        words = text.split()
+        refs = ("$" + self.var, "${%s}" % self.var)
+        if words and words[0] in refs:
+            self.ref, text = "start", text.strip()[len(words[0]):]
+        elif words and words[-1] in refs:
+            self.ref, text = "end", text.strip()[:-len(words[-1])]
+        if "$" in text or "`" in text:
+            raise CmdlineError("%s line %d: %s uses a shell expression (%s); edit it by hand or move the expression "
+                               "out of the line" % (path, index + 1, self.var, raw))
+        self.args = split_cmdline(text)
+
+    @property
+    def extends(self):
+        return self.ref is not None
+
+    def render(self):
+        text = join_cmdline(self.args)
+        ref = "$" + self.var
+        if self.ref == "start":
+            text = (ref + " " + text).strip()
+        elif self.ref == "end":
+            text = (text + " " + ref).strip()
+        if self.ref or self.quote == '"' or (self.quote == "'" and "'" in text) or (not self.quote and not _bare_ok(text)):
+            value = '"%s"' % _escape_double(text, keep_ref=ref if self.ref else None)
+        elif self.quote == "'":
+            value = "'%s'" % text
+        else:
+            value = text
+        return "%s%s%s=%s%s\n" % (self.indent, self.export, self.var, value, self.trail)
+
+
+def _bare_ok(text):
+    return bool(re.match(r"^[A-Za-z0-9_.,:/=+@%-]+$", text))
+
+
+def _unquote(raw, path, index):
+    if raw.startswith('"'):
+        body = raw[1:-1]
+        return re.sub(r"\\([%s])" % re.escape(_DQ_ESCAPABLE), r"\1", body)
+    if raw.startswith("'"):
+        return raw[1:-1]
+    if "\\" in raw:
+        raise CmdlineError("%s line %d: cannot read the unquoted value %s" % (path, index + 1, raw))
+    return raw
+
+
+def _escape_double(text, keep_ref=None):
+    escaped = re.sub(r"([%s])" % re.escape(_DQ_ESCAPABLE), r"\\\1", text)
+    if keep_ref:
+        escaped = escaped.replace("\\" + keep_ref, keep_ref, 1)
+    return escaped
+
+
+def parse_defaults(files):
+    """Assignments of both variables in ``[(path, text)]`` (source order)."""
+    found = []
+    for path, text in files:
+        depth = 0
+        for index, line in enumerate(text.splitlines()):
+            first = (line.split() or [""])[0].rstrip(";")
+            depth += int(first in _BLOCK_OPEN) - int(first in _BLOCK_CLOSE)
+            match = _ASSIGNMENT.match(line)
+            if match and depth > 0:
+                raise CmdlineError("%s line %d: %s is set inside a shell block (if/case/for); which value GRUB uses "
+                                   "depends on the condition, edit it by hand" % (path, index + 1, match.group("var")))
+            if match:
+                found.append(Assignment(path, index, match))
+            elif _UNTERMINATED.match(line):
+                raise CmdlineError("%s line %d: cannot parse %s (multi-line or unusual quoting); edit it by hand"
+                                   % (path, index + 1, line.strip()))
+    return found
+
+
+def effective_chain(assignments, var):
+    """The assignments the final value of ``var`` is built from, in order."""
+    chain = []
+    for item in assignments:
+        if item.var == var:
+            chain = chain + [item] if item.extends else [item]
+    return chain
+
+
+class GrubDefaults:
+    """The text of /etc/default/grub and its drop-ins, and the edits planned on them."""
+
+    def __init__(self, files):
+        self.files = list(files)
+        self.lines = dict((path, text.splitlines(True)) for path, text in files)
+        assignments = parse_defaults(self.files)
+        self.chain = effective_chain(assignments, LINUX) + effective_chain(assignments, LINUX_DEFAULT)
+        self.default_chain = [item for item in self.chain if item.var == LINUX_DEFAULT]
+
+    @classmethod
+    def read(cls, root):
+        text = root.read_text(DEFAULT_FILE)
+        if text is None:
+            raise CmdlineError("%s does not exist" % DEFAULT_FILE)
+        files = [(DEFAULT_FILE, text)]
+        for name in root.list_dir(DROPIN_DIR):
+            if name.endswith(".cfg"):
+                path = "%s/%s" % (DROPIN_DIR, name)
+                dropin = root.read_text(path)
+                if dropin is not None:
+                    files.append((path, dropin))
+        return cls(files)
+
+    def configured(self):
+        return [arg for item in self.chain for arg in item.args]
+
+    def plan(self, present, absent):
+        """``{path: (old text, new text)}`` for the files that change."""
+        for item in self.chain:
+            item.args = [arg for arg in item.args if not any(matches_absent(arg, gone) for gone in absent)]
+        appended = []
+        for arg in present:
+            places = [(item, i) for item in self.chain for i, old in enumerate(item.args)
+                      if argument_name(old) == argument_name(arg)]
+            if len(places) == 1 and same_argument(places[0][0].args[places[0][1]], arg):
+                continue
+            if places:
+                first_item, first_i = places[0]
+                for item, i in reversed(places[1:]):
+                    del item.args[i]
+                first_item.args[first_i] = arg
+            else:
+                appended.append(arg)
+        if appended and self.default_chain:
+            self.default_chain[0].args += appended
+        return self._changed_files(appended if not self.default_chain else [])
+
+    def _changed_files(self, new_line_args):
+        old = dict(self.files)
+        for item in self.chain:
+            line = item.render()
+            if line.rstrip("\n") != self.lines[item.path][item.index].rstrip("\n"):
+                ending = "" if not self.lines[item.path][item.index].endswith("\n") else "\n"
+                self.lines[item.path][item.index] = line.rstrip("\n") + ending
+        if new_line_args:
+            lines = self.lines[DEFAULT_FILE]
+            if lines and not lines[-1].endswith("\n"):
+                lines[-1] += "\n"
+            lines.append('%s="%s"\n' % (LINUX_DEFAULT, _escape_double(join_cmdline(new_line_args))))
+        changed = {}
+        for path, text in self.files:
+            new = "".join(self.lines[path])
+            if new != old[path]:
+                changed[path] = (old[path], new)
+        return changed
+
+
+# (tool, arguments): update-grub on Debian/Ubuntu knows its own output file;
+# elsewhere grub-mkconfig needs -o with the grub.cfg of that distribution.
+REGENERATORS = (("update-grub", ()), ("grub-mkconfig", ("-o", "{cfg}")), ("grub2-mkconfig", ("-o", "{cfg}")))
+GRUB_CFG_CANDIDATES = ("/boot/grub/grub.cfg", "/boot/grub2/grub.cfg")
+
+
+class BootloaderGrub:
+    """Kernel arguments in the GRUB defaults files, applied with update-grub or grub-mkconfig."""
+
+    name = "grub"
+    looked_for = "GRUB: /etc/default/grub and one of update-grub, grub-mkconfig, grub2-mkconfig"
+    edits_files = True
+
+    def __init__(self, root, run):
+        self.root = root
+        self.run = run
+        self.defaults = GrubDefaults.read(root)
+
+    @classmethod
+    def detect(cls, root):
+        return root.exists(DEFAULT_FILE) and regenerator(root) is not None
+
+    def configured(self):
+        return self.defaults.configured()
+
+    def plan(self, present, absent):
+        files = self.defaults.plan(present, absent)
+        if not files:
+            return CmdlineChange(self.defaults.configured())
+        tool = regenerator(self.root)
+        if tool is None:
+            raise CmdlineError("none of update-grub, grub-mkconfig, grub2-mkconfig is installed")
+        return CmdlineChange(self.defaults.configured(), files=files, commands=[tool])
+
+    def apply(self, change, backup_suffix):
+        """Write the files, regenerate grub.cfg; on failure put every file back and raise."""
+        return apply_files_then_commands(self.root, self.run, change, backup_suffix)
+
+
+def grub_cfg_path(root):
+    for path in GRUB_CFG_CANDIDATES:
+        if root.exists(path):
+            return path
+    return GRUB_CFG_CANDIDATES[1] if root.is_dir("/boot/grub2") else GRUB_CFG_CANDIDATES[0]
+
+
+def regenerator(root):
+    """argv of the tool that rebuilds grub.cfg, or None."""
+    for name, args in REGENERATORS:
+        tool = root.find_tool(name)
+        if tool:
+            return [tool] + [arg.format(cfg=grub_cfg_path(root)) for arg in args]
+    return None
+
+
+def apply_files_then_commands(root, run, change, backup_suffix):
+    """Replace the files, run the commands; restore every file if a command fails.
+
+    Returns the machine paths of the backups made.  Raises CmdlineError with
+    the failing tool's output after the files are back as they were.
+    """
+    backups = []
+    written = []
+    try:
+        for path, (old, new) in sorted(change.files.items()):
+            backup = root.write_config(path, new, backup_suffix=backup_suffix if old is not None else None)
+            written.append(path)
+            if backup:
+                backups.append(backup)
+        for argv in change.commands:
+            rc, out, err = run(argv)
+            if rc != 0:
+                raise CmdlineError("%s failed (exit %d): %s" % (" ".join(argv), rc, (err or out or "").strip()))
+    except (CmdlineError, IOError, OSError) as exc:
+        for backup in backups:
+            root.remove(backup)
+        for path in written:
+            old = change.files[path][0]
+            if old is None:
+                root.remove(path)
+            else:
+                root.write_config(path, old)
+        raise CmdlineError("%s; restored %s as it was before" % (exc, ", ".join(written) or "nothing"))
+    return backups

@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, inferops.amd contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""kernelstub (Pop!_OS): kernel options kept in /etc/kernelstub/configuration.
+
+The configuration is JSON with a ``default`` and a ``user`` section; the
+``user`` section's ``kernel_options`` list is what kernelstub writes into the
+``options`` line of ``<esp>/loader/entries/Pop_OS-current.conf`` (after
+``root=UUID=... ro``).  It is read directly (kernelstub has no read-only
+query), and changed only through ``kernelstub --delete-options`` and
+``--add-options``, which split their value at spaces: values with spaces are
+refused for this backend.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader_grubby import refuse_spaces, run_commands
+from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import (
+    CmdlineChange,
+    CmdlineError,
+    join_cmdline,
+    plan_cmdline_change,
+)
+
+CONFIG_FILE = "/etc/kernelstub/configuration"
+
+
+def parse_kernelstub_config(text):
+    """The user's kernel options from kernelstub's configuration JSON."""
+    try:
+        options = json.loads(text)["user"]["kernel_options"]
+    except (ValueError, KeyError, TypeError):
+        raise CmdlineError("%s has no user.kernel_options list" % CONFIG_FILE)
+    if not isinstance(options, list) or not all(isinstance(item, str) for item in options):
+        raise CmdlineError("%s: user.kernel_options is not a list of strings" % CONFIG_FILE)
+    return list(options)
+
+
+class BootloaderKernelstub:
+    """Pop!_OS: kernelstub --add-options / --delete-options."""
+
+    name = "kernelstub"
+    looked_for = "kernelstub: the kernelstub tool and /etc/kernelstub/configuration"
+    edits_files = False
+
+    def __init__(self, root, run):
+        self.root = root
+        self.run = run
+        self.tool = root.find_tool("kernelstub")
+        if self.tool is None:
+            raise CmdlineError("kernelstub is not installed in %s" % root.root)
+
+    @classmethod
+    def detect(cls, root):
+        return root.find_tool("kernelstub") is not None and root.exists(CONFIG_FILE)
+
+    def configured(self):
+        text = self.root.read_text(CONFIG_FILE)
+        if text is None:
+            raise CmdlineError("%s does not exist" % CONFIG_FILE)
+        return parse_kernelstub_config(text)
+
+    def plan(self, present, absent):
+        plan = plan_cmdline_change(self.configured(), present, absent)
+        refuse_spaces("kernelstub", plan.added + plan.removed)
+        argv = [self.tool]
+        if plan.removed:
+            argv += ["--delete-options", join_cmdline(plan.removed)]
+        if plan.added:
+            argv += ["--add-options", join_cmdline(plan.added)]
+        return CmdlineChange(plan.args, commands=[argv] if len(argv) > 1 else [])
+
+    def apply(self, change, backup_suffix):
+        return run_commands(self.run, change)

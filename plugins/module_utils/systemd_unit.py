@@ -1,0 +1,91 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, inferops.amd contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Whole systemd unit files the collection owns, and their enablement.
+
+* :func:`quote_exec_argv` writes an ``ExecStart=`` command line with
+  systemd's quoting (systemd.service(5) "Command lines"): words holding
+  white space or quotes are double-quoted, ``%`` is a specifier so it is
+  doubled, ``$`` would expand an environment variable so it is doubled.
+* :func:`is_enabled` answers "is the unit enabled" the way ``systemctl
+  enable`` records it: one symlink per ``WantedBy=`` target in
+  ``/etc/systemd/system/<target>.wants/``.  Reading the links needs no
+  running systemd, so it works in check mode and on a tree under sysroot.
+* :func:`systemctl` runs the tree's ``systemctl`` for what only systemd
+  may do (enable, disable, daemon-reload).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+SYSTEM_DIR = "/etc/systemd/system"
+_SPECIAL = set(" \t\"'\\;")
+
+
+class SystemdUnitError(Exception):
+    """systemctl is missing or failed."""
+
+
+def quote_exec_arg(word):
+    word = word.replace("%", "%%").replace("$", "$$")
+    if word and not (_SPECIAL & set(word)):
+        return word
+    return '"%s"' % word.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def quote_exec_argv(argv):
+    return " ".join(quote_exec_arg(word) for word in argv)
+
+
+def render_unit(sections, comment=None):
+    """Unit file text from ``[(section, [(key, value), ...]), ...]``, in that order."""
+    lines = []
+    if comment:
+        lines.extend("# " + line if line else "#" for line in comment.splitlines())
+    for index, (section, pairs) in enumerate(sections):
+        if index or lines:
+            lines.append("")
+        lines.append("[%s]" % section)
+        lines.extend("%s=%s" % pair for pair in pairs)
+    return "\n".join(lines) + "\n"
+
+
+def unit_path(unit):
+    return "%s/%s" % (SYSTEM_DIR, unit)
+
+
+def wants_links(unit, targets):
+    """Machine paths of the symlinks ``systemctl enable`` creates for ``unit``."""
+    return ["%s/%s.wants/%s" % (SYSTEM_DIR, target, unit) for target in targets]
+
+
+def is_enabled(root, unit, targets):
+    """True when every ``WantedBy=`` link exists, False when none does, None when some do."""
+    present = [root.exists(link) or _is_link(root, link) for link in wants_links(unit, targets)]
+    if all(present):
+        return True
+    return False if not any(present) else None
+
+
+def _is_link(root, machine_path):
+    return os.path.islink(root.path(machine_path))
+
+
+def find_systemctl(root):
+    return root.find_tool("systemctl", folders=("/usr/bin", "/bin", "/usr/sbin", "/sbin"))
+
+
+def systemctl(root, run_command, args):
+    """Run ``systemctl args``; return the argv.  Raises :class:`SystemdUnitError`."""
+    tool = find_systemctl(root)
+    if tool is None:
+        raise SystemdUnitError("systemctl not found in %s (looked in /usr/bin, /bin, /usr/sbin, /sbin)" % root.root)
+    argv = [tool] + list(args)
+    rc, out, err = run_command(argv, environ_update=root.tool_environment())
+    if rc != 0:
+        raise SystemdUnitError("'systemctl %s' failed with exit code %d: %s" % (
+            " ".join(args), rc, (err or out or "").strip()))
+    return argv

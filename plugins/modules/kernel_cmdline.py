@@ -1,0 +1,269 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, inferops.amd contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: kernel_cmdline
+short_description: Keep arguments on the kernel command line of GRUB, grubby, systemd-boot, kernelstub or rpm-ostree hosts
+version_added: 0.1.0
+description:
+  - Makes arguments present on (or absent from) the kernel command line the bootloader uses at the next boot, and
+    reports whether the running kernel still lacks them (RV(reboot_required)).
+  - Every tuning of this collection that must survive a reboot ends here, for example C(pcie_aspm.policy=performance)
+    on RDNA4 hosts (000_801ea008df5064be.txt) or C(iommu=pt) and C(ttm.pages_limit=...) on Strix Halo
+    (001_102de17d7c33d8a2.txt).
+  - "GRUB (Debian, Ubuntu, Arch): edits C(/etc/default/grub) and C(/etc/default/grub.d/*.cfg) in place. An argument
+    already configured is replaced or removed where it is (either C(GRUB_CMDLINE_LINUX) or C(GRUB_CMDLINE_LINUX_DEFAULT),
+    in whichever file). A new argument goes to the assignment the final C(GRUB_CMDLINE_LINUX_DEFAULT) starts from: the
+    last file that sets it outright (not C(VAR=\"$VAR ...\")), usually C(/etc/default/grub). Drop-ins sourced later only
+    extend that value, so none can undo the change, and the user's own drop-ins stay untouched. Every other line, comment
+    and the quoting style are kept. Then C(update-grub) runs (else C(grub-mkconfig -o) or C(grub2-mkconfig -o) with the
+    host's grub.cfg); when it fails every edited file is put back and the module fails with the tool's error output."
+  - The tool-driven backends read the arguments back after the call and fail when the managed ones did not land.
+  - "grubby (Fedora, RHEL): reads C(grubby --info=ALL) and, only when an entry differs, runs
+    C(grubby --update-kernel=ALL --args=... --remove-args=...)."
+  - "kernelstub (Pop!_OS): reads C(/etc/kernelstub/configuration) and, only when it differs, runs
+    C(kernelstub --delete-options ... --add-options ...)."
+  - "rpm-ostree (Fedora Atomic, Bazzite, bootc): reads C(rpm-ostree kargs) and, only when it differs, runs
+    C(rpm-ostree kargs --delete=... --append=...), which stages a deployment for the next boot."
+  - "systemd-boot: writes C(/etc/kernel/cmdline) and runs C(kernel-install add <version> <image>) for every installed
+    kernel; restores the file when that fails."
+  - Arguments with quotes, spaces or C(=) in the value (C(acpi_osi="!Windows 2020"), C(amdgpu.ppfeaturemask=0xffffffff))
+    round-trip unchanged; a value with spaces and no quotes is written as C(name="value"). Both quoting styles the kernel
+    accepts compare equal. grubby and kernelstub split at spaces, so they refuse values with spaces.
+  - Bad input (an empty argument or name, a name with spaces, a line break, an argument both present and absent, two
+    values for one name) fails before anything is read or touched.
+author:
+  - inferops.amd contributors (@inferops)
+extends_documentation_fragment:
+  - inferops.amd.sysroot
+options:
+  present:
+    description:
+      - Arguments that must be on the command line, as C(name) or C(name=value).
+      - A C(name=value) replaces any other value of the same name (and drops duplicates of that name) instead of adding a
+        second one, so C(ttm.pages_limit=32505856) updates an older C(ttm.pages_limit=...).
+    type: list
+    elements: str
+    default: []
+  absent:
+    description:
+      - Arguments to remove. A bare C(name) removes that name with any value; C(name=value) removes only that exact
+        argument.
+    type: list
+    elements: str
+    default: []
+  bootloader:
+    description:
+      - Which backend holds the command line. C(auto) looks in this order for rpm-ostree (C(/run/ostree-booted) and the
+        tool), kernelstub (tool and C(/etc/kernelstub/configuration)), grubby, GRUB (C(/etc/default/grub) and
+        C(update-grub)/C(grub-mkconfig)/C(grub2-mkconfig)), systemd-boot (C(kernel-install) and a C(loader.conf)), and fails
+        naming all of them when none is found.
+    type: str
+    default: auto
+    choices: [auto, grub, grubby, systemd_boot, kernelstub, rpm_ostree]
+  backup:
+    description:
+      - Before editing a file (GRUB defaults, C(/etc/kernel/cmdline)), copy it to C(<file>.<pid>.<YYYY-MM-DD@HH:MM:SS>~)
+        next to it, the naming Ansible's own C(backup) options use. The copy never ends in C(.cfg), so GRUB does not source it.
+      - The tool-driven backends (grubby, kernelstub, rpm-ostree) edit nothing themselves and make no backup; rpm-ostree
+        keeps the previous deployment anyway.
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    description:
+      - Predicts C(changed), RV(configured), RV(reboot_required) and the diff; writes nothing and runs no tool that changes
+        anything. The read-only queries C(grubby --info) and C(rpm-ostree kargs) still run, as they are how the current
+        arguments are known.
+    support: full
+  diff_mode:
+    description: Shows each edited file before and after (GRUB, systemd-boot), or the command line before and after for the
+      tool-driven backends.
+    support: full
+notes:
+  - RV(reboot_required) compares only the arguments this task names (in O(present) and O(absent)) between RV(configured)
+    and RV(running), so arguments managed elsewhere, C(BOOT_IMAGE=) or C(initrd=) never cause a reboot from here.
+  - Tools are looked up inside O(sysroot) (C(/usr/local/sbin), C(/usr/sbin), C(/usr/bin), ...) and always run with an
+    argument list, never through a shell.
+  - See docs/kernel-cmdline.md in the collection for the backends, reboot detection and backups.
+seealso:
+  - module: inferops.amd.pcie_aspm
+"""
+
+EXAMPLES = r"""
+- name: Keep PCIe links awake across reboots
+  inferops.amd.kernel_cmdline:
+    present:
+      - pcie_aspm.policy=performance
+  register: cmdline
+
+- name: Reboot when the running kernel lacks it
+  ansible.builtin.reboot:
+  when: cmdline.reboot_required
+
+- name: Strix Halo (128 GB) memory arguments, replacing older values and dropping the deprecated one
+  inferops.amd.kernel_cmdline:
+    present:
+      - iommu=pt
+      - ttm.pages_limit=32505856
+      - transparent_hugepage=always
+    absent:
+      - amdgpu.gttsize
+
+- name: Force a backend instead of detecting it
+  inferops.amd.kernel_cmdline:
+    present:
+      - iommu=pt
+    bootloader: grubby
+"""
+
+RETURN = r"""
+bootloader:
+  description: The backend that holds the command line.
+  returned: always
+  type: str
+  sample: grub
+configured:
+  description:
+    - The arguments the bootloader will use at the next boot, after the change (predicted in check mode).
+    - For GRUB the words of C(GRUB_CMDLINE_LINUX) and C(GRUB_CMDLINE_LINUX_DEFAULT) (GRUB adds C(root=) and C(ro) itself);
+      for grubby the default entry's C(root=) and C(args); otherwise the tool's or file's whole list.
+  returned: always
+  type: list
+  elements: str
+  sample: [quiet, pcie_aspm.policy=performance]
+running:
+  description: The arguments of the running kernel, from C(/proc/cmdline).
+  returned: always
+  type: list
+  elements: str
+  sample: [BOOT_IMAGE=/boot/vmlinuz-6.12.57+deb13-amd64, root=UUID=0c6f3b1e-5a7d-4d8e-9b2f-3e1a6c9d8f72, ro, quiet]
+reboot_required:
+  description: True exactly when the arguments named in O(present) and O(absent) differ between RV(configured) and RV(running).
+  returned: always
+  type: bool
+  sample: true
+added:
+  description: Arguments put on the configured command line by this run (predicted in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [pcie_aspm.policy=performance]
+removed:
+  description: Arguments taken off (including old values replaced by a new one).
+  returned: always
+  type: list
+  elements: str
+  sample: [ttm.pages_limit=15466496]
+commands:
+  description: The bootloader commands that ran (in check mode, would run), as argument lists.
+  returned: always
+  type: list
+  elements: list
+  sample: [[/usr/sbin/update-grub]]
+backup_file:
+  description: The backup of the edited file (the first one when several GRUB files were edited).
+  returned: when a backup was made
+  type: str
+  sample: /etc/default/grub.12345.2026-11-22@20:15:00~
+backup_files:
+  description: Every backup made.
+  returned: when a backup was made
+  type: list
+  elements: str
+  sample: [/etc/default/grub.12345.2026-11-22@20:15:00~]
+"""
+
+import os
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.inferops.amd.plugins.module_utils import kernel_cmdline
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader_detect import bootloader_class
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot, SysRootError
+
+
+def change_diff(before, change):
+    """One diff per edited file; the argument list for the tool-driven backends."""
+    if change.files:
+        return [{"before_header": path, "after_header": path, "before": old or "", "after": new}
+                for path, (old, new) in sorted(change.files.items())]
+    return [{"before_header": "kernel command line (configured)", "after_header": "kernel command line (configured)",
+             "before": "\n".join(before) + "\n", "after": "\n".join(change.configured) + "\n"}]
+
+
+def read_back(module, root, run, backend, change, present, absent):
+    """What a tool-driven bootloader holds after the call; fails when the managed arguments did not land."""
+    try:
+        actual = type(backend)(root, run).configured()
+    except kernel_cmdline.CmdlineError as exc:
+        module.fail_json(msg="%s ran but its arguments cannot be read back: %s" % (backend.name, exc), changed=True)
+    wanted = kernel_cmdline.managed_arguments(change.configured, present, absent)
+    if kernel_cmdline.managed_arguments(actual, present, absent) != wanted:
+        module.fail_json(msg="%s reported success but holds %s instead of %s" % (
+            backend.name, kernel_cmdline.join_cmdline(actual), kernel_cmdline.join_cmdline(change.configured)),
+            changed=True, configured=actual)
+    return actual
+
+
+def backup_suffix():
+    return ".%d.%s~" % (os.getpid(), time.strftime("%Y-%m-%d@%H:%M:%S"))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            sysroot=dict(type="path", default="/"),
+            present=dict(type="list", elements="str", default=[]),
+            absent=dict(type="list", elements="str", default=[]),
+            bootloader=dict(type="str", default="auto",
+                            choices=["auto", "grub", "grubby", "systemd_boot", "kernelstub", "rpm_ostree"]),
+            backup=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        present, absent = kernel_cmdline.validate_request(module.params["present"], module.params["absent"])
+        root = SysRoot(module.params["sysroot"])
+    except (kernel_cmdline.KernelArgumentError, SysRootError) as exc:
+        module.fail_json(msg=str(exc))
+
+    def run(argv):
+        return module.run_command(argv, environ_update=root.tool_environment())
+
+    try:
+        backend = bootloader_class(root, module.params["bootloader"])(root, run)
+        before = backend.configured()
+        change = backend.plan(present, absent)
+    except kernel_cmdline.CmdlineError as exc:
+        module.fail_json(msg=str(exc))
+    running = kernel_cmdline.split_cmdline(root.read_text("/proc/cmdline", ""))
+    plan = kernel_cmdline.plan_cmdline_change(before, present, absent)
+    result = dict(changed=bool(change), bootloader=backend.name, configured=change.configured, running=running,
+                  added=plan.added, removed=plan.removed, commands=[list(argv) for argv in change.commands])
+    if change and module._diff:
+        result["diff"] = change_diff(before, change)
+    if change and not module.check_mode:
+        try:
+            backups = backend.apply(change, backup_suffix() if module.params["backup"] else None)
+        except kernel_cmdline.CmdlineError as exc:
+            result.update(changed=False, configured=before)
+            result.pop("diff", None)
+            module.fail_json(msg="%s bootloader change failed: %s" % (backend.name, exc), **result)
+        if backups:
+            result.update(backup_file=backups[0], backup_files=backups)
+        if not backend.edits_files:
+            result["configured"] = read_back(module, root, run, backend, change, present, absent)
+    result["reboot_required"] = kernel_cmdline.reboot_required(result["configured"], running, present, absent)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

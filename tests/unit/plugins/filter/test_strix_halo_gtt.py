@@ -1,0 +1,24 @@
+"""The strix_halo_gtt filter over hardware_facts output."""
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.inferops.amd.plugins.filter.strix_halo_gtt import strix_halo_gtt
+from ansible_collections.inferops.amd.plugins.module_utils.hardware_inventory import gather
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
+
+
+def test_filter_sizes_the_recorded_128gb_host(scratch_host):
+    facts = gather(SysRoot(scratch_host("strix_halo_128g")))
+    plan = strix_halo_gtt(facts)
+    assert plan["kernel_args"] == ["ttm.pages_limit=32505856"]
+
+
+def test_filter_takes_reserve_and_gttsize_choice(scratch_host):
+    facts = gather(SysRoot(scratch_host("strix_halo_laptop_64g")))
+    assert strix_halo_gtt(facts, 5120, True)["kernel_args"] == ["amdgpu.gttsize=60416", "ttm.pages_limit=15466496"]
+
+
+def test_filter_errors_name_the_problem():
+    with pytest.raises(AnsibleFilterError, match="strix_halo_gtt: MemTotal is unknown"):
+        strix_halo_gtt({"gpus": [], "memory_total_bytes": None, "kernel": {"release": "6.12"}})

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# `make vm`: the collection against a real Debian 12 VM under qemu.
+#   molecule/vm               converge, reboot, idempotence, /proc/cmdline and ASPM policy checks
+#   molecule/vm_grub_failure  update-grub fails: the play fails clearly, the VM boots as before
+# Installs what it needs from Debian's packages, prints the cost of every phase, exits non-zero
+# on any failure. INFEROPS_SKIP_VM=1 skips it (loudly). docs/vm-testing.md has the details.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+REPO=$PWD
+
+read -r -a SCENARIOS <<<"${INFEROPS_VM_SCENARIOS:-vm vm_grub_failure}"
+STEP_TIMEOUT=${INFEROPS_VM_STEP_TIMEOUT:-1200}
+REQUIRED=(qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils debootstrap:debootstrap
+          sfdisk:fdisk mkfs.ext4:e2fsprogs ssh:openssh-client ssh-keygen:openssh-client)
+
+banner() { printf '\n%s\n%s\n%s\n' "========================================================" "$*" \
+                  "========================================================"; }
+
+skip() {
+    banner "make vm: SKIPPED - $*"
+    echo "The real-VM tests did NOT run: nothing about real GRUB or reboots was checked."
+    exit 0
+}
+
+if [[ "${INFEROPS_SKIP_VM:-0}" == 1 ]]; then
+    skip "INFEROPS_SKIP_VM=1 is set"
+fi
+[[ $(uname -m) == x86_64 ]] || skip "host is $(uname -m), the image and qemu setup are x86_64 only"
+[[ $EUID -eq 0 ]] || skip "not root (debootstrap and apt-get need root)"
+
+missing=()
+for pair in "${REQUIRED[@]}"; do
+    command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
+done
+if ((${#missing[@]})); then
+    command -v apt-get >/dev/null || skip "no apt-get to install ${missing[*]}"
+    banner "installing ${missing[*]} from Debian's packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    mapfile -t packages < <(printf '%s\n' "${missing[@]}" | sort -u)
+    apt-get install -y -qq --no-install-recommends "${packages[@]}"
+fi
+qemu-system-x86_64 --version >/dev/null || skip "qemu-system-x86_64 does not run here"
+
+export ANSIBLE_CONFIG=$REPO/ansible.cfg
+export ANSIBLE_COLLECTIONS_PATH=$REPO/.build/collections
+export ANSIBLE_CALLBACK_PLUGINS=$REPO/tests/vm/callback_plugins
+export ANSIBLE_CALLBACKS_ENABLED=inferops_vm_timings
+export PATH=$REPO/.venv/bin:$PATH
+export INFEROPS_VM_TIMINGS
+INFEROPS_VM_TIMINGS=$(mktemp /tmp/inferops-vm-timings.XXXXXX)
+MOLECULE=$REPO/.venv/bin/molecule
+STARTED=$SECONDS
+current_scenario=""
+
+timed() {  # timed PHASE COMMAND...: run it, append "PHASE seconds" to the timings file
+    local phase=$1 start=$SECONDS
+    shift
+    "$@"
+    echo "$phase $((SECONDS - start))" >>"$INFEROPS_VM_TIMINGS"
+}
+
+report() {
+    local rc=$?
+    if [[ -n "$current_scenario" ]]; then
+        echo "make vm: cleaning up scenario $current_scenario after a failure"
+        "$MOLECULE" destroy -s "$current_scenario" >/dev/null 2>&1 || true
+    fi
+    echo "total $((SECONDS - STARTED))" >>"$INFEROPS_VM_TIMINGS"
+    banner "make vm: cost per phase in seconds (image-build ~0 = cached; boot = qemu start to SSH)"
+    awk '{ printf "  %-36s %7.0f\n", $1, $2 }' "$INFEROPS_VM_TIMINGS"
+    ((rc != 0)) || echo "  accelerator: $(python3 tests/vm/vmctl.py accel)"
+    rm -f "$INFEROPS_VM_TIMINGS"
+    if ((rc == 0)); then
+        banner "make vm: PASSED (${SCENARIOS[*]})"
+    else
+        banner "make vm: FAILED (exit $rc)"
+    fi
+    exit "$rc"
+}
+trap report EXIT
+
+banner "image: build or reuse ($(python3 tests/vm/vmctl.py image-path))"
+timed image-build python3 tests/vm/vmctl.py build-image
+
+sequence() {  # the scenario's own test_sequence from its molecule.yml
+    "$REPO/.venv/bin/python" -c 'import sys, yaml
+print(" ".join(yaml.safe_load(open(sys.argv[1]))["scenario"]["test_sequence"]))' \
+        "molecule/$1/molecule.yml"
+}
+
+for scenario in "${SCENARIOS[@]}"; do
+    banner "scenario $scenario: $(sequence "$scenario")"
+    current_scenario=$scenario
+    for step in $(sequence "$scenario"); do
+        # molecule names the step side_effect in test_sequence, side-effect on the command line
+        timed "$scenario:$step" timeout "$STEP_TIMEOUT" "$MOLECULE" "${step//_/-}" -s "$scenario"
+    done
+    current_scenario=""
+done
