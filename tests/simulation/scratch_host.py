@@ -47,11 +47,14 @@ def profile_config(profile):
 
 LAUNCHER = """#!/usr/bin/env python3
 # Simulated %(name)s for this tree: runs %(source)s
-import os, runpy, sys
+import os, sys
 os.environ.setdefault("INFEROPS_SYSROOT", %(root)r)
 sys.path.insert(0, %(tools)r)
-sys.argv[0] = %(source)r
-runpy.run_path(%(source)r, run_name="__main__")
+# argv[0] stays this file, as after a real exec (runpy would replace it with the source path).
+sys.argv[0] = %(target)r
+with open(%(source)r) as handle:
+    code = compile(handle.read(), %(source)r, "exec")
+exec(code, {"__name__": "__main__", "__file__": %(source)r})
 """
 
 
@@ -68,7 +71,8 @@ def install_tool(dest, name, folder="/usr/sbin"):
     os.makedirs(target_dir, exist_ok=True)
     target = os.path.join(target_dir, name)
     with open(target, "w") as handle:
-        handle.write(LAUNCHER % {"name": name, "source": source, "root": os.path.abspath(dest), "tools": TOOLS})
+        handle.write(LAUNCHER % {"name": name, "source": source, "root": os.path.abspath(dest), "tools": TOOLS,
+                                 "target": target})
     os.chmod(target, 0o755)
     return target
 
