@@ -9,18 +9,18 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.inferops.amd.plugins.module_utils import amd_gpu, host_system, pcie_aspm
+from ansible_collections.inferops.amd.plugins.module_utils import amd_gpu, host_system, pcie_aspm, pcie_links
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError
 
 
 def aspm_facts(root, cmdline, probe):
     """The ASPM policy, what it offers, and whether it can be changed.
 
-    Nothing in sysfs says that firmware keeps ASPM control: the kernel only
-    refuses the write (EPERM).  With ``probe`` the active policy is written
-    back, which changes nothing but shows whether writes are accepted;
-    without it, ``changeable`` only reflects what can be seen (file present
-    and writable, no ``pcie_aspm=off``).
+    The policy file itself does not say that firmware keeps ASPM control; the
+    kernel refuses the write (EPERM), and hides every per-link ASPM file
+    (:func:`pcie_links.hidden_link_controls`).  With ``probe`` the active
+    policy is written back, which changes nothing but shows whether writes
+    are accepted; without it, ``changeable`` reflects what can be seen.
     """
     try:
         policy = pcie_aspm.read_policy(root)
@@ -38,6 +38,10 @@ def aspm_facts(root, cmdline, probe):
             root.write_attribute(pcie_aspm.POLICY_PATH, policy.active)
         except AttributeWriteError as exc:
             facts.update(changeable=False, reason=str(exc))
+    else:
+        hidden = pcie_links.hidden_link_controls(root)
+        if hidden:
+            facts.update(changeable=False, reason=hidden)
     return facts
 
 

@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import split_cmdline
+
 
 def parse_cpuinfo(text):
     """Model name, vendor, family and logical CPU count from /proc/cpuinfo."""
@@ -41,29 +43,6 @@ def parse_meminfo_total(text):
     return None
 
 
-def split_kernel_cmdline(text):
-    """Split a command line the way the kernel does: spaces, with "double quotes" kept whole.
-
-    The quotes stay part of the argument, as /proc/cmdline shows them, so an
-    argument read here can be compared with one written to a bootloader.
-    """
-    args = []
-    current = []
-    quoted = False
-    for char in (text or "").strip():
-        if char == '"':
-            quoted = not quoted
-        if char.isspace() and not quoted:
-            if current:
-                args.append("".join(current))
-                current = []
-            continue
-        current.append(char)
-    if current:
-        args.append("".join(current))
-    return args
-
-
 def gather_system(root):
     cpu = parse_cpuinfo(root.read_text("/proc/cpuinfo"))
     return {
@@ -71,6 +50,6 @@ def gather_system(root):
         "memory_total_bytes": parse_meminfo_total(root.read_text("/proc/meminfo")),
         "kernel": {
             "release": root.read_value("/proc/sys/kernel/osrelease"),
-            "cmdline": split_kernel_cmdline(root.read_text("/proc/cmdline")),
+            "cmdline": split_cmdline(root.read_text("/proc/cmdline")),
         },
     }

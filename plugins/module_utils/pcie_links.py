@@ -25,6 +25,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
+import re
 
 from ansible_collections.inferops.amd.plugins.module_utils import amd_gpu, pci_devices, udev_rules
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError
@@ -88,6 +89,34 @@ class MissingLinkControls:
         return ("GPU %s has no per-link ASPM controls (%s %s): the kernel is older than 5.5, built without "
                 "CONFIG_PCIEASPM, runs with pcie_aspm=off, or the firmware keeps ASPM control (a QEMU guest shows "
                 "an empty folder); use scope=global instead" % (self.gpu, where, folder))
+
+
+def kernel_version(release):
+    """``(major, minor)`` from a release string like ``6.12.57+deb13-amd64``, or None."""
+    match = re.match(r"^(\d+)\.(\d+)", release or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def hidden_link_controls(root):
+    """Why the OS cannot change ASPM on this host, seen without writing anything; None when nothing says so.
+
+    Since 5.5 every PCIe link end shows the ASPM states its link supports
+    under ``link/``, but aspm.c hides all of them while ``aspm_disabled`` is
+    set: ``pcie_aspm=off``, or firmware that keeps ASPM control (ACPI FADT,
+    _OSC).  That flag also makes a write to the policy file fail with EPERM.
+    An empty ``link/`` alone is not proof (a QEMU guest's links support no
+    ASPM state, so they show none), but a discrete AMD GPU's link supports L1
+    (seed 000 measured what ASPM costs an R9700), so a discrete GPU with no
+    link file says what the write would say.
+    """
+    if (kernel_version(root.read_value("/proc/sys/kernel/osrelease")) or (0, 0)) < (5, 5):
+        return None
+    gpus = [bdf for bdf in discrete_gpus(root)[0] if pci_devices.bridge_chain(root, bdf)]
+    if not gpus or any(read_link_states(root, bdf) for bdf in gpus):
+        return None
+    return ("the kernel shows no per-link ASPM controls (%s/link/) for GPU %s, whose link supports ASPM L1; "
+            "it hides them only when ASPM is disabled: pcie_aspm=off, or firmware that keeps ASPM control"
+            % (pci_devices.device_path(gpus[0]), ", ".join(gpus)))
 
 
 def is_integrated(root, bdf, gfx_targets):

@@ -258,7 +258,7 @@ class SimulatedKernel:
         fields = {}
         with open(os.path.join(folder, entries[-1]), "r", encoding="utf-8") as handle:
             for line in handle:
-                key, _, value = line.strip().partition(" ")
+                key, dummy, value = line.strip().partition(" ")
                 fields.setdefault(key, value.strip())
         if "options" not in fields:
             raise IOError("no 'options' line in the boot entry")

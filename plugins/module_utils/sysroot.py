@@ -226,3 +226,12 @@ class SysRoot:
         if self.root == "/":
             return {}
         return {"INFEROPS_SYSROOT": self.root}
+
+
+def module_sysroot(module):
+    """The SysRoot named by a module's ``sysroot`` option; an unusable root fails the module."""
+    try:
+        return SysRoot(module.params["sysroot"])
+    except SysRootError as exc:
+        module.fail_json(msg=str(exc))
+    return None  # not reached: fail_json exits

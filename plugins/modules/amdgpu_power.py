@@ -161,7 +161,7 @@ udev_reloaded:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.inferops.amd.plugins.module_utils import amdgpu_power, amdgpu_power_rules, udev_rules
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot, SysRootError
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot
 
 
 def plan_cards(root, params):
@@ -252,10 +252,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    try:
-        root = SysRoot(module.params["sysroot"])
-    except SysRootError as exc:
-        module.fail_json(msg=str(exc))
+    root = module_sysroot(module)
     module.exit_json(**run(module, root))
 
 

@@ -127,7 +127,7 @@ ansible_facts:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.inferops.amd.plugins.module_utils.hardware_inventory import gather
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot, SysRootError
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot
 
 
 def main():
@@ -138,10 +138,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    try:
-        root = SysRoot(module.params["sysroot"])
-    except SysRootError as exc:
-        module.fail_json(msg=str(exc))
+    root = module_sysroot(module)
     facts = gather(root, probe_aspm=module.params["probe_aspm"] and not module.check_mode)
     module.exit_json(changed=False, ansible_facts={"inferops_amd": facts})
 

@@ -20,6 +20,9 @@ description:
     (C(pcie_aspm.policy=<policy>)) so a play can hand it to M(inferops.amd.kernel_cmdline).
   - When firmware keeps ASPM control (ACPI FADT) or the kernel runs with C(pcie_aspm=off), the kernel refuses
     the write with EPERM; the module fails with that reason, or reports a skip when O(on_forbidden=skip).
+    In check mode nothing is written, so the module predicts the EPERM from what the same kernel flag does to
+    sysfs on kernels 5.5 and newer, which is to hide every per-link ASPM file of a discrete AMD GPU
+    (C(/sys/bus/pci/devices/<BDF>/link/)).
   - With O(scope=gpu_links) the global policy is left alone. Instead the ASPM states are disabled only on the
     PCIe links between each AMD GPU and its root port (every link on the path, through chipset switches), with the
     per-link files under C(/sys/bus/pci/devices/<BDF>/link/), and a udev rule re-applies that at every boot.
@@ -83,7 +86,9 @@ options:
     choices: [fail, skip]
 attributes:
   check_mode:
-    description: Predicts the change without writing the policy file, the link files or the rules file.
+    description:
+      - Predicts the change without writing the policy file, the link files or the rules file.
+      - A firmware lock is predicted from the hidden per-link ASPM files (see the description).
     support: full
   diff_mode:
     description: Shows the policy (or, with O(scope=gpu_links), the link files and the rules file) before and after.
@@ -209,7 +214,7 @@ reboot_required:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.inferops.amd.plugins.module_utils import pcie_aspm, pcie_links, udev_rules
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError, SysRoot, SysRootError
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError, module_sysroot
 
 
 def policy_diff(before, after):
@@ -238,23 +243,30 @@ def apply_policy(module, root, wanted):
     if module._diff:
         result["diff"] = policy_diff(current.active, wanted)
     if module.check_mode:
-        return result
+        # No write to learn from: predict the EPERM from what the kernel shows.
+        hidden = pcie_links.hidden_link_controls(root)
+        return _forbidden(module, result, current, hidden) if hidden else result
     try:
         root.write_attribute(pcie_aspm.POLICY_PATH, wanted)
     except AttributeWriteError as exc:
         if not pcie_aspm.is_forbidden(exc):
             module.fail_json(msg="could not set ASPM policy '%s': %s" % (wanted, exc), **_unchanged(result, current))
-        reason = ("the firmware or kernel forbids ASPM changes on this host (%s); boot with OS ASPM control "
-                  "or leave the policy to the firmware" % exc)
-        if module.params["on_forbidden"] == "fail":
-            module.fail_json(msg=reason, **_unchanged(result, current))
-        result = _unchanged(result, current)
-        result["skipped_reason"] = reason
-        return result
+        return _forbidden(module, result, current, str(exc))
     after = pcie_aspm.read_policy(root)
     if after.active != wanted:
         module.fail_json(msg="wrote '%s' to %s but the kernel reports '%s'" % (wanted, pcie_aspm.POLICY_PATH, after.active),
                          **_unchanged(result, after))
+    return result
+
+
+def _forbidden(module, result, current, detail):
+    """The result (or failure, with on_forbidden=fail) for a host where the OS may not change ASPM."""
+    reason = ("the firmware or kernel forbids ASPM changes on this host (%s); boot with OS ASPM control "
+              "or leave the policy to the firmware" % detail)
+    if module.params["on_forbidden"] == "fail":
+        module.fail_json(msg=reason, **_unchanged(result, current))
+    result = _unchanged(result, current)
+    result["skipped_reason"] = reason
     return result
 
 
@@ -336,10 +348,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    try:
-        root = SysRoot(module.params["sysroot"])
-    except SysRootError as exc:
-        module.fail_json(msg=str(exc))
+    root = module_sysroot(module)
     if module.params["scope"] == "gpu_links":
         module.exit_json(**apply_gpu_links(module, root, module.params["policy"]))
     result = apply_policy(module, root, module.params["policy"])

@@ -200,7 +200,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.inferops.amd.plugins.module_utils import (
     ryzenadj_info, ryzenadj_limits, ryzenadj_unit, systemd_unit)
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot, SysRootError
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot
 
 TOOL_FOLDERS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 
@@ -414,10 +414,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    try:
-        root = SysRoot(module.params["sysroot"])
-    except SysRootError as exc:
-        module.fail_json(msg=str(exc))
+    root = module_sysroot(module)
     module.exit_json(**run(module, root))
 
 

@@ -10,12 +10,26 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
 RECAP = re.compile(r"^(\S+)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)", re.M)
+LONG_TEXT = 2000
+
+
+def pytest_assertrepr_compare(op, left, right):
+    """Short explanations for checks against a whole playbook output.
+
+    pytest's own explanation diffs the two strings, which on a run's output of a
+    few hundred kilobytes takes minutes and gigabytes; the tail is what helps.
+    """
+    if isinstance(left, str) and isinstance(right, str) and max(len(left), len(right)) > LONG_TEXT:
+        return ["%r %s a text of %d characters; its end:" % (left[:300], op, len(right)), right[-LONG_TEXT:]]
+    return None
 
 
 class PlaybookRun:
     def __init__(self, proc):
         self.returncode = proc.returncode
         self.output = proc.stdout + proc.stderr
+        # The YAML callback wraps long messages and doubles single quotes; compare text in one line.
+        self.flat_output = " ".join(self.output.split()).replace("''", "'")
         self.recap = dict((m.group(1), {"ok": int(m.group(2)), "changed": int(m.group(3)), "unreachable": int(m.group(4)),
                                         "failed": int(m.group(5))}) for m in RECAP.finditer(self.output))
 

@@ -1,12 +1,12 @@
 """site.yml against the built-in simulated fleet: provisioning, reboot, verification, idempotence."""
 
 import collections
-import filecmp
 import os
 
 import pytest
 
 from tests.integration.conftest import REPO, fleet_command, make_fleet, run_playbook
+from tests.simulation.scratch_host import profile_config
 from ansible_collections.inferops.amd.plugins.module_utils import simulated_kernel
 
 Provisioned = collections.namedtuple("Provisioned", ["fleet_dir", "env", "first"])
@@ -25,16 +25,41 @@ def boot_count(fleet_dir, host):
     return simulated_kernel.load(os.path.join(fleet_dir, host)).config.get("boot_count", 0)
 
 
-def tree_differences(left, right):
-    """Relative paths that differ between two trees (content or presence)."""
-    diffs = []
-    compare = filecmp.dircmp(left, right, ignore=[simulated_kernel.MARKER, "inferops-sim"])
-    stack = [("", compare)]
-    while stack:
-        prefix, node = stack.pop()
-        diffs += [os.path.join(prefix, name) for name in node.left_only + node.right_only + node.diff_files]
-        stack += [(os.path.join(prefix, name), sub) for name, sub in node.subdirs.items()]
-    return sorted(diffs)
+def snapshot(top, skip=()):
+    """{relative path: file bytes, link target or a folder mark} of a tree, links not followed.
+
+    sysfs links point back up the tree (device -> ../../..), so a walk that
+    followed them would never end.
+    """
+    found = {}
+    for folder, subdirs, files in os.walk(top):
+        relative = os.path.relpath(folder, top)
+        for name in subdirs + files:
+            path = os.path.normpath(os.path.join(relative, name))
+            full = os.path.join(folder, name)
+            if any(path == left_out or path.startswith(left_out + os.sep) for left_out in skip):
+                continue
+            if os.path.islink(full):
+                found[path] = ("link", os.readlink(full))
+            elif os.path.isdir(full):
+                found[path] = ("dir",)
+            else:
+                with open(full, "rb") as handle:
+                    found[path] = ("file", handle.read())
+    return found
+
+
+def tree_differences(profile, tree):
+    """Paths of a scratch host that differ from its recorded profile (content, kind or presence).
+
+    Left out: what the scratch copy adds on purpose (the simulation marker, the
+    simulated tools' launchers) and the simulation's own logs and state.
+    """
+    launchers = [os.path.join(folder.strip("/"), name) for name, folder in profile_config(profile).get("tools", {}).items()]
+    skip = {simulated_kernel.MARKER, "var/log/inferops-sim", "var/lib/inferops-sim", "var/log/udevadm.log"} | set(launchers)
+    recorded = snapshot(os.path.join(FIXTURES, profile, "root"), skip)
+    current = snapshot(tree, skip)
+    return sorted(path for path in set(recorded) | set(current) if recorded.get(path) != current.get(path))
 
 
 @pytest.fixture(scope="module")
@@ -83,13 +108,13 @@ def test_firmware_locked_host_is_reported_not_rebooted(provisioned):
     assert boot_count(fleet_dir, "aspm-locked-ws") == 0
     assert read(fleet_dir, "aspm-locked-ws", "/etc/default/grub") == \
         read(FIXTURES, "aspm_locked", "root/etc/default/grub")
-    assert "aspm-locked-ws: rdna4_discrete | no reboot needed | skipped: ASPM: the firmware or kernel forbids" in first.output
+    assert "aspm-locked-ws: rdna4_discrete | no reboot needed | skipped: ASPM: the firmware or kernel forbids" in first.flat_output
 
 
 def test_host_without_amd_gpu_is_left_alone(provisioned):
     fleet_dir, first = provisioned.fleet_dir, provisioned.first
     assert first.recap["intel-box"]["changed"] == 0
-    assert tree_differences(os.path.join(FIXTURES, "no_amd_gpu", "root"), os.path.join(fleet_dir, "intel-box")) == []
+    assert tree_differences("no_amd_gpu", os.path.join(fleet_dir, "intel-box")) == []
 
 
 def test_summary_names_every_host(provisioned):
@@ -97,7 +122,7 @@ def test_summary_names_every_host(provisioned):
     for line in ("r9700-desktop: rdna4_discrete | rebooted and verified",
                  "strix-halo-128g: strix_halo | rebooted and verified",
                  "intel-box: none | no reboot needed"):
-        assert line in first.output
+        assert line in first.flat_output
 
 
 def test_second_run_changes_nothing_and_reboots_nothing(provisioned):
@@ -131,16 +156,17 @@ def test_reboot_not_allowed_ends_with_the_list_of_hosts_that_need_one(fresh_flee
     run = run_playbook(SITE, INVENTORY, extra=["-e", "inferops_reboot_allowed=false"], env=env)
     assert run.returncode == 0, run.output[-4000:]
     assert "r9700-desktop: rdna4_discrete | REBOOT NEEDED (not allowed: set inferops_reboot_allowed=true) " \
-           "for: kernel command line needs pcie_aspm.policy=performance" in run.output
+           "for: kernel command line needs pcie_aspm.policy=performance" in run.flat_output
     assert boot_count(fleet_dir, "r9700-desktop") == 0
     assert "pcie_aspm.policy=performance" not in read(fleet_dir, "r9700-desktop", "/proc/cmdline")
 
 
-@pytest.mark.parametrize("bad", ["rdna4_aspm_policy=turbo", "inferops_reboot_allowed=maybe", "strix_halo_gtt_reserve_mib=lots"])
+@pytest.mark.parametrize("bad", ["rdna4_aspm_policy=turbo", "inferops_reboot_allowed=maybe", "strix_halo_gtt_reserve_mib=lots",
+                                 "inferops_host_class=gpu"])
 def test_bad_inventory_values_fail_before_anything_changes(fresh_fleet, bad):
     fleet_dir, env = fresh_fleet()
     run = run_playbook(SITE, INVENTORY, extra=["-e", bad], env=env)
     assert run.returncode != 0
     assert bad.split("=")[1] in run.output
     for host, profile in (("r9700-desktop", "r9700_desktop"), ("strix-halo-128g", "strix_halo_128g")):
-        assert tree_differences(os.path.join(FIXTURES, profile, "root"), os.path.join(fleet_dir, host)) == []
+        assert tree_differences(profile, os.path.join(fleet_dir, host)) == []

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Stand-ins for Ollama's Linux release archives, for offline installs of simulated hosts.
 
 Builds ``ollama-linux-amd64.tgz`` (``bin/ollama`` + ``lib/ollama`` with the CPU,

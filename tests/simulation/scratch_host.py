@@ -62,7 +62,7 @@ def install_tool(dest, name, folder="/usr/sbin"):
     """Install a simulated tool into the tree as a launcher of tests/simulation/tools/<name>.
 
     The launcher pins INFEROPS_SYSROOT to the tree, so the tool acts on the tree
-    whoever runs it, and lets the tools share tests/simulation/tools/sim_tool_base.py.
+    whoever runs it, and lets the tools import tests/simulation/tools/simtool.py.
     """
     source = os.path.join(TOOLS, name)
     if not os.path.isfile(source):

@@ -22,10 +22,3 @@ def test_missing_proc_files_are_none(tmp_path):
 def test_garbage_meminfo_is_none():
     assert host_system.parse_meminfo_total("MemTotal: lots\n") is None
     assert host_system.parse_meminfo_total("MemTotal:       1024 kB\n") == 1048576
-
-
-def test_cmdline_split_keeps_quoted_values_whole():
-    assert host_system.split_kernel_cmdline('ro "acpi_osi=!Windows 2020" quiet\n') == [
-        "ro", '"acpi_osi=!Windows 2020"', "quiet"]
-    assert host_system.split_kernel_cmdline('a  b\tc') == ["a", "b", "c"]
-    assert host_system.split_kernel_cmdline("") == []

@@ -128,3 +128,36 @@ def test_unknown_device_id_is_classed_by_gfx_target(scratch_host):
     with open(root.path("/sys/bus/pci/devices/0000:c5:00.0/device"), "w") as handle:
         handle.write("0x15ff\n")
     assert pcie_links.discrete_gpus(root) == ([], ["0000:c5:00.0"])
+
+
+def test_hidden_link_controls_say_the_firmware_keeps_aspm(scratch_host):
+    reason = pcie_links.hidden_link_controls(SysRoot(scratch_host("aspm_locked")))
+    assert "no per-link ASPM controls" in reason and "firmware that keeps ASPM control" in reason
+
+
+@pytest.mark.parametrize("profile", ["r9700_desktop", "rx9070xt_chipset", "strix_halo_128g", "no_amd_gpu"])
+def test_link_controls_present_mean_nothing_is_hidden(scratch_host, profile):
+    assert pcie_links.hidden_link_controls(SysRoot(scratch_host(profile))) is None
+
+
+def test_kernels_before_5_5_have_no_link_files_to_judge_by(scratch_host):
+    root = scratch_host("aspm_locked")
+    with open(os.path.join(root, "proc/sys/kernel/osrelease"), "w") as handle:
+        handle.write("5.4.0-216-generic\n")
+    assert pcie_links.hidden_link_controls(SysRoot(root)) is None
+
+
+@pytest.mark.parametrize("release, version", [
+    ("6.12.57+deb13-amd64", (6, 12)), ("5.5.0", (5, 5)), ("garbage", None), (None, None)])
+def test_kernel_version(release, version):
+    assert pcie_links.kernel_version(release) == version
+
+
+def test_links_without_aspm_states_and_no_amd_gpu_are_not_a_lock(scratch_host):
+    """A QEMU guest: its links support no ASPM state, so link/ is empty, yet policy writes work."""
+    root = scratch_host("no_amd_gpu")
+    for folder, _dirs, files in os.walk(os.path.join(root, "sys/devices")):
+        if os.path.basename(folder) == "link":
+            for name in files:
+                os.unlink(os.path.join(folder, name))
+    assert pcie_links.hidden_link_controls(SysRoot(root)) is None

@@ -49,10 +49,20 @@ def test_probe_changes_nothing(scratch_host):
     assert open(policy).read() == before
 
 
-def test_check_mode_does_not_probe(scratch_host):
-    result = run_module("hardware_facts", {"sysroot": scratch_host("aspm_locked")}, check_mode=True)
+def test_check_mode_does_not_probe_but_sees_the_hidden_link_controls(scratch_host):
+    root = scratch_host("aspm_locked")
+    result = run_module("hardware_facts", {"sysroot": root}, check_mode=True)
     aspm = result["ansible_facts"]["inferops_amd"]["aspm"]
-    assert aspm["probed"] is False and aspm["changeable"] is True
+    assert aspm["probed"] is False and aspm["changeable"] is False
+    assert "no per-link ASPM controls" in aspm["reason"]
+    with open(os.path.join(root, "sys/module/pcie_aspm/parameters/policy")) as handle:
+        assert handle.read() == "[default] performance powersave powersupersave \n"
+
+
+def test_check_mode_on_a_host_with_link_controls_reports_changeable(scratch_host):
+    result = run_module("hardware_facts", {"sysroot": scratch_host("r9700_desktop")}, check_mode=True)
+    aspm = result["ansible_facts"]["inferops_amd"]["aspm"]
+    assert aspm["probed"] is False and aspm["changeable"] is True and aspm["reason"] is None
 
 
 def test_pcie_aspm_off_on_the_command_line_is_not_changeable(scratch_host):

@@ -60,6 +60,24 @@ def test_firmware_lock_can_be_a_reported_skip(scratch_host):
     assert "forbids ASPM changes" in result["skipped_reason"]
 
 
+def test_check_mode_predicts_the_firmware_lock_from_the_hidden_link_controls(scratch_host):
+    root = scratch_host("aspm_locked")
+    result = run_module("pcie_aspm", {"sysroot": root, "policy": "performance", "on_forbidden": "skip"},
+                        check_mode=True, diff=True)
+    assert result["changed"] is False and "diff" not in result
+    assert "forbids ASPM changes" in result["skipped_reason"] and "no per-link ASPM controls" in result["skipped_reason"]
+    failed = run_module("pcie_aspm", {"sysroot": root, "policy": "performance"}, check_mode=True, expect_failure=True)
+    assert "forbids ASPM changes" in failed["msg"]
+    assert policy_file(root) == "[default] performance powersave powersupersave \n"
+
+
+def test_check_mode_predicts_a_change_where_the_kernel_shows_link_controls(scratch_host):
+    root = scratch_host("r9700_desktop")
+    result = run_module("pcie_aspm", {"sysroot": root, "policy": "performance"}, check_mode=True)
+    assert result["changed"] is True and "skipped_reason" not in result
+    assert policy_file(root) == "[default] performance powersave powersupersave \n"
+
+
 def test_unknown_policy_is_rejected_before_anything_is_touched(scratch_host):
     root = scratch_host("r9700_desktop")
     result = run_module("pcie_aspm", {"sysroot": root, "policy": "turbo"}, expect_failure=True)

@@ -138,7 +138,9 @@ def test_known_firmware_caps_are_recorded_and_not_asked_again(laptop):
 
 def test_a_new_request_asks_again_despite_a_recorded_cap(laptop):
     run_module("ryzenadj", args(laptop, **HP))
-    result = run_module("ryzenadj", args(laptop, **dict(HP, slow_limit=90)))
+    higher_slow_limit = dict(HP)
+    higher_slow_limit["slow_limit"] = 90
+    result = run_module("ryzenadj", args(laptop, **higher_slow_limit))
     assert writes(laptop)[-1] == ["--slow-limit=90000"]
     assert result["limits"]["slow_limit"]["effective"] == 70.0 and result["changed"] is True  # the unit changed
     assert "--slow-limit=90000" in read(laptop, UNIT)
