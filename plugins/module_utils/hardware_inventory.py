@@ -13,7 +13,7 @@ from ansible_collections.inferops.amd.plugins.module_utils import amd_gpu, host_
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError
 
 
-def aspm_facts(root, cmdline, probe):
+def aspm_facts(root, cmdline, probe, discrete_gpus):
     """The ASPM policy, what it offers, and whether it can be changed.
 
     The policy file itself does not say that firmware keeps ASPM control; the
@@ -39,7 +39,7 @@ def aspm_facts(root, cmdline, probe):
         except AttributeWriteError as exc:
             facts.update(changeable=False, reason=str(exc))
     else:
-        hidden = pcie_links.hidden_link_controls(root)
+        hidden = pcie_links.hidden_link_controls(root, discrete_gpus)
         if hidden:
             facts.update(changeable=False, reason=hidden)
     return facts
@@ -51,7 +51,8 @@ def gather(root, probe_aspm=False):
     facts = {
         "host_class": amd_gpu.classify_host(gpus),
         "gpus": gpus,
-        "aspm": aspm_facts(root, system["kernel"]["cmdline"], probe_aspm),
+        "aspm": aspm_facts(root, system["kernel"]["cmdline"], probe_aspm,
+                           [gpu["pci_address"] for gpu in gpus if not gpu["integrated"]]),
         "ryzenadj_installed": root.find_tool("ryzenadj") is not None,
         "simulated": root.is_simulated,
     }

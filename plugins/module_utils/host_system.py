@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import split_cmdline
 
 
@@ -41,6 +43,12 @@ def parse_meminfo_total(text):
                 factor = 1024 if len(parts) > 2 and parts[2] == "kB" else 1
                 return int(parts[1]) * factor
     return None
+
+
+def kernel_version(release):
+    """``(major, minor)`` of a kernel release string like ``6.12.57+deb13-amd64``, or None."""
+    match = re.match(r"^(\d+)\.(\d+)", release or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
 
 
 def gather_system(root):

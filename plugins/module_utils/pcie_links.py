@@ -25,9 +25,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
-import re
 
-from ansible_collections.inferops.amd.plugins.module_utils import amd_gpu, pci_devices, udev_rules
+from ansible_collections.inferops.amd.plugins.module_utils import amd_gpu, host_system, pci_devices, udev_rules
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError
 
 # Write order: deepest state first, so that every write is meaningful
@@ -91,14 +90,11 @@ class MissingLinkControls:
                 "an empty folder); use scope=global instead" % (self.gpu, where, folder))
 
 
-def kernel_version(release):
-    """``(major, minor)`` from a release string like ``6.12.57+deb13-amd64``, or None."""
-    match = re.match(r"^(\d+)\.(\d+)", release or "")
-    return (int(match.group(1)), int(match.group(2))) if match else None
-
-
-def hidden_link_controls(root):
+def hidden_link_controls(root, gpus=None):
     """Why the OS cannot change ASPM on this host, seen without writing anything; None when nothing says so.
+
+    ``gpus``: PCI addresses of the discrete AMD GPUs, when the caller has them
+    already (every discrete AMD GPU is looked up otherwise).
 
     Since 5.5 every PCIe link end shows the ASPM states its link supports
     under ``link/``, but aspm.c hides all of them while ``aspm_disabled`` is
@@ -109,9 +105,10 @@ def hidden_link_controls(root):
     (seed 000 measured what ASPM costs an R9700), so a discrete GPU with no
     link file says what the write would say.
     """
-    if (kernel_version(root.read_value("/proc/sys/kernel/osrelease")) or (0, 0)) < (5, 5):
+    if (host_system.kernel_version(root.read_value("/proc/sys/kernel/osrelease")) or (0, 0)) < (5, 5):
         return None
-    gpus = [bdf for bdf in discrete_gpus(root)[0] if pci_devices.bridge_chain(root, bdf)]
+    gpus = discrete_gpus(root)[0] if gpus is None else gpus
+    gpus = [bdf for bdf in gpus if pci_devices.bridge_chain(root, bdf)]
     if not gpus or any(read_link_states(root, bdf) for bdf in gpus):
         return None
     return ("the kernel shows no per-link ASPM controls (%s/link/) for GPU %s, whose link supports ASPM L1; "

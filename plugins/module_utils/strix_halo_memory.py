@@ -25,7 +25,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
+from ansible_collections.inferops.amd.plugins.module_utils import host_system
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
@@ -41,10 +41,10 @@ class MemoryPlanError(ValueError):
 
 def kernel_version(release):
     """(major, minor) of a kernel release string like ``6.17.7-300.fc43.x86_64``."""
-    match = re.match(r"^(\d+)\.(\d+)", release or "")
-    if not match:
+    version = host_system.kernel_version(release)
+    if version is None:
         raise MemoryPlanError("cannot read a kernel version from '%s'" % release)
-    return int(match.group(1)), int(match.group(2))
+    return version
 
 
 def installed_bytes(mem_total_bytes, uma_bytes):

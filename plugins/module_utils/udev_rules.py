@@ -169,3 +169,20 @@ def reload_udev(root, run_command):
     if rc != 0:
         raise UdevRuleError("'%s' failed with exit code %d: %s" % (" ".join(argv), rc, (err or out).strip()))
     return argv
+
+
+def install_rules_file(root, path, content, check_mode, run_command):
+    """:func:`sync_rules_file`, then have udevd re-read its rules when the file changed.
+
+    Returns ``(change, reloaded)``: the :class:`RulesFileChange` and whether
+    udevadm ran.  Raises :class:`UdevRuleError` when udevadm fails after the
+    file was written.
+    """
+    change = sync_rules_file(root, path, content, check_mode)
+    reloaded = False
+    if change.changed and not check_mode:
+        try:
+            reloaded = reload_udev(root, run_command) is not None
+        except UdevRuleError as exc:
+            raise UdevRuleError("the rules file was written but udev did not reload: %s" % exc)
+    return change, reloaded

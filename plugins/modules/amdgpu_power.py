@@ -220,13 +220,11 @@ def run(module, root):
             except amdgpu_power.AmdgpuPowerError as exc:
                 module.fail_json(msg=str(exc), cards=results)
         results.append(card_result(plan, after))
-    rules = udev_rules.sync_rules_file(root, amdgpu_power_rules.RULES_FILE, content, module.check_mode)
-    reloaded = False
-    if rules.changed and not module.check_mode:
-        try:
-            reloaded = udev_rules.reload_udev(root, module.run_command) is not None
-        except udev_rules.UdevRuleError as exc:
-            module.fail_json(msg="the rules file was written but udev did not reload: %s" % exc, cards=results)
+    try:
+        rules, reloaded = udev_rules.install_rules_file(root, amdgpu_power_rules.RULES_FILE, content,
+                                                        module.check_mode, module.run_command)
+    except udev_rules.UdevRuleError as exc:
+        module.fail_json(msg=str(exc), cards=results)
     result = dict(
         changed=any(plan.changed for plan in plans) or rules.changed,
         cards=results,

@@ -307,13 +307,11 @@ def apply_gpu_links(module, root, wanted):
             pcie_links.apply_disable(root, writes)
         except pcie_links.PcieLinkError as exc:
             module.fail_json(msg=str(exc), **result)
-    rules = udev_rules.sync_rules_file(root, pcie_links.RULES_FILE, content, module.check_mode)
-    reloaded = False
-    if rules.changed and not module.check_mode:
-        try:
-            reloaded = udev_rules.reload_udev(root, module.run_command) is not None
-        except udev_rules.UdevRuleError as exc:
-            module.fail_json(msg="the rules file was written but udev did not reload: %s" % exc, **result)
+    try:
+        rules, reloaded = udev_rules.install_rules_file(root, pcie_links.RULES_FILE, content,
+                                                        module.check_mode, module.run_command)
+    except udev_rules.UdevRuleError as exc:
+        module.fail_json(msg=str(exc), **result)
     result.update(
         changed=bool(writes) or rules.changed,
         links=pcie_links.describe_links(ends, writes, names),

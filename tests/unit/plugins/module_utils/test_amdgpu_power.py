@@ -1,27 +1,17 @@
 """amdgpu power settings of one card: selection, validation, plans, writes."""
 
-import json
 import os
 
 import pytest
 
 from ansible_collections.inferops.amd.plugins.module_utils import amdgpu_power
 from ansible_collections.inferops.amd.plugins.module_utils.amdgpu_power import AmdgpuPowerError, CardPower, plan_card
-from ansible_collections.inferops.amd.plugins.module_utils.simulated_kernel import MARKER
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
+from tests.unit.host_files import refuse
 
 R9700 = "0000:03:00.0"
 RX9070XT = "0000:06:00.0"
 STRIX = "0000:c5:00.0"
-
-
-def refuse(host, pattern, err):
-    path = os.path.join(host, MARKER)
-    with open(path, "r", encoding="utf-8") as handle:
-        config = json.load(handle)
-    config.setdefault("refuse", {})[pattern] = err
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(config, handle)
 
 
 @pytest.fixture

@@ -1,16 +1,7 @@
 """The amdgpu power udev rules file: exact content, parsing back, merging."""
 
-import os
-
 from ansible_collections.inferops.amd.plugins.module_utils import amdgpu_power_rules
-
-EXPECTED = os.path.join(os.path.dirname(__file__), "..", "..", "..", "fixtures", "expected")
-
-
-def expected_file(name):
-    with open(os.path.join(EXPECTED, name), "r", encoding="utf-8") as handle:
-        return handle.read()
-
+from tests.unit.host_files import expected_file
 
 EXPECTED_R9700 = expected_file("amdgpu-power-r9700_desktop.rules")
 

@@ -1,5 +1,7 @@
 """CPU, memory and kernel facts from /proc."""
 
+import pytest
+
 from ansible_collections.inferops.amd.plugins.module_utils import host_system
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
 
@@ -22,3 +24,9 @@ def test_missing_proc_files_are_none(tmp_path):
 def test_garbage_meminfo_is_none():
     assert host_system.parse_meminfo_total("MemTotal: lots\n") is None
     assert host_system.parse_meminfo_total("MemTotal:       1024 kB\n") == 1048576
+
+
+@pytest.mark.parametrize("release, version", [
+    ("6.12.57+deb13-amd64", (6, 12)), ("5.5.0", (5, 5)), ("garbage", None), (None, None)])
+def test_kernel_version(release, version):
+    assert host_system.kernel_version(release) == version

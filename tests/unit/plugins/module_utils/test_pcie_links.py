@@ -1,22 +1,13 @@
 """Per-link ASPM controls on the path from the root port to each AMD GPU."""
 
-import json
 import os
 import shutil
 
 import pytest
 
 from ansible_collections.inferops.amd.plugins.module_utils import pcie_links
-from ansible_collections.inferops.amd.plugins.module_utils.simulated_kernel import MARKER
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
-
-EXPECTED = os.path.join(os.path.dirname(__file__), "..", "..", "..", "fixtures", "expected")
-
-
-def expected_file(name):
-    with open(os.path.join(EXPECTED, name), "r", encoding="utf-8") as handle:
-        return handle.read()
-
+from tests.unit.host_files import expected_file, refuse
 
 CHIPSET_GPU = "0000:06:00.0"
 ALL_OFF = {"l1_2_pcipm": 0, "l1_1_pcipm": 0, "l1_2_aspm": 0, "l1_1_aspm": 0, "l1_aspm": 0, "clkpm": 0}
@@ -82,12 +73,7 @@ def test_apply_disable_writes_zero_and_leaves_other_links(chipset):
 
 def test_refused_link_write_names_the_link(scratch_host):
     host = scratch_host("rx9070xt_chipset")
-    marker = os.path.join(host, MARKER)
-    with open(marker) as handle:
-        config = json.load(handle)
-    config["refuse"] = {"*/0000:04:00.0/link/*": "EPERM"}
-    with open(marker, "w") as handle:
-        json.dump(config, handle)
+    refuse(host, "*/0000:04:00.0/link/*", "EPERM")
     root = SysRoot(host)
     ends, _missing = pcie_links.find_gpu_links(root)
     with pytest.raises(pcie_links.PcieLinkError) as caught:
@@ -145,12 +131,6 @@ def test_kernels_before_5_5_have_no_link_files_to_judge_by(scratch_host):
     with open(os.path.join(root, "proc/sys/kernel/osrelease"), "w") as handle:
         handle.write("5.4.0-216-generic\n")
     assert pcie_links.hidden_link_controls(SysRoot(root)) is None
-
-
-@pytest.mark.parametrize("release, version", [
-    ("6.12.57+deb13-amd64", (6, 12)), ("5.5.0", (5, 5)), ("garbage", None), (None, None)])
-def test_kernel_version(release, version):
-    assert pcie_links.kernel_version(release) == version
 
 
 def test_links_without_aspm_states_and_no_amd_gpu_are_not_a_lock(scratch_host):

@@ -98,3 +98,34 @@ def test_reload_udev_failure_is_an_error_with_the_tool_output(scratch_host):
     install_tool(host, "udevadm")
     with pytest.raises(udev_rules.UdevRuleError, match="exit code 1: Failed to send reload request"):
         udev_rules.reload_udev(SysRoot(host), lambda argv, environ_update=None: (1, "", "Failed to send reload request\n"))
+
+
+def test_install_rules_file_reloads_only_after_a_change(scratch_host):
+    host = scratch_host("r9700_desktop")
+    install_tool(host, "udevadm")
+    root = SysRoot(host)
+    path = udev_rules.rules_path("90-test.rules")
+    calls = []
+
+    def run_command(argv, environ_update=None):
+        calls.append(argv)
+        return 0, "", ""
+
+    change, reloaded = udev_rules.install_rules_file(root, path, "A\n", False, run_command)
+    assert change.changed and reloaded and len(calls) == 1
+    change, reloaded = udev_rules.install_rules_file(root, path, "A\n", False, run_command)
+    assert not change.changed and not reloaded and len(calls) == 1
+    change, reloaded = udev_rules.install_rules_file(root, path, None, True, run_command)
+    assert change.changed and not reloaded and len(calls) == 1
+    assert os.path.exists(os.path.join(host, path.lstrip("/")))
+
+
+def test_install_rules_file_names_the_written_file_when_udev_fails(scratch_host):
+    host = scratch_host("r9700_desktop")
+    install_tool(host, "udevadm")
+    path = udev_rules.rules_path("90-test.rules")
+    expected = "the rules file was written but udev did not reload: '.*udevadm control --reload' failed with exit code 1"
+    with pytest.raises(udev_rules.UdevRuleError, match=expected):
+        udev_rules.install_rules_file(SysRoot(host), path, "A\n", False,
+                                      lambda argv, environ_update=None: (1, "", "Failed to send reload request\n"))
+    assert os.path.exists(os.path.join(host, path.lstrip("/")))

@@ -1,34 +1,18 @@
 """inferops.amd.amdgpu_power against scratch copies of the recorded hosts."""
 
-import json
 import os
 
 import pytest
 
 from ansible_collections.inferops.amd.plugins.module_utils import simulated_kernel
 from tests.simulation.scratch_host import install_tool
+from tests.unit.host_files import expected_file, read_or_none as read, refuse
 from tests.unit.module_runner import run_module
-
-EXPECTED = os.path.join(os.path.dirname(__file__), "..", "..", "..", "fixtures", "expected")
-
-
-def expected_file(name):
-    with open(os.path.join(EXPECTED, name), "r", encoding="utf-8") as handle:
-        return handle.read()
-
 
 R9700 = "sys/bus/pci/devices/0000:03:00.0"
 RULES = "etc/udev/rules.d/90-inferops-amdgpu-power.rules"
 
 EXPECTED_RULES = expected_file("amdgpu-power-r9700_desktop.rules")
-
-
-def read(host, path):
-    full = os.path.join(host, path)
-    if not os.path.exists(full):
-        return None
-    with open(full, "r", encoding="utf-8") as handle:
-        return handle.read()
 
 
 def level(host):
@@ -41,15 +25,6 @@ def active_profile_line(host):
 
 def cap(host):
     return read(host, R9700 + "/hwmon/hwmon2/power1_cap")
-
-
-def refuse(host, pattern, err):
-    path = os.path.join(host, simulated_kernel.MARKER)
-    with open(path, "r", encoding="utf-8") as handle:
-        config = json.load(handle)
-    config.setdefault("refuse", {})[pattern] = err
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(config, handle)
 
 
 @pytest.fixture

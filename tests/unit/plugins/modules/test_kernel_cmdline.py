@@ -7,6 +7,7 @@ import pytest
 
 from ansible_collections.inferops.amd.plugins.module_utils import simulated_kernel
 from tests.simulation.bootloader_hosts import make_bootloader_host
+from tests.unit.host_files import tool_log
 from tests.unit.module_runner import run_module
 
 ASPM = "pcie_aspm.policy=performance"
@@ -17,17 +18,9 @@ def read(root, path):
         return handle.read()
 
 
-def tool_calls(root):
-    log = os.path.join(root, "var/log/inferops-sim/tools.log")
-    if not os.path.exists(log):
-        return []
-    with open(log) as handle:
-        return [json.loads(line) for line in handle]
-
-
 def changing_calls(root):
     """Tool calls that change something (the read-only queries left out)."""
-    return [call for call in tool_calls(root)
+    return [call for call in tool_log(root)
             if not any(arg.startswith("--info") for arg in call["argv"]) and call["argv"] != ["kargs"]]
 
 
@@ -61,17 +54,17 @@ def test_grub_adds_the_argument_regenerates_and_keeps_a_backup(scratch_host):
         in read(root, "/boot/grub/grub.cfg")
     assert result["backup_file"].startswith("/etc/default/grub.") and result["backup_file"].endswith("~")
     assert read(root, result["backup_file"]) == pristine
-    assert [call["tool"] for call in tool_calls(root)] == ["update-grub"]
+    assert [call["tool"] for call in tool_log(root)] == ["update-grub"]
 
 
 def test_grub_second_run_changes_nothing_and_calls_no_tool(scratch_host):
     root = scratch_host("r9700_desktop")
     run(root, present=[ASPM])
-    grub, calls = read(root, "/etc/default/grub"), len(tool_calls(root))
+    grub, calls = read(root, "/etc/default/grub"), len(tool_log(root))
     second = run(root, present=[ASPM])
     assert second["changed"] is False and second["commands"] == [] and "backup_file" not in second
     assert second["reboot_required"] is True  # still not booted with it
-    assert read(root, "/etc/default/grub") == grub and len(tool_calls(root)) == calls
+    assert read(root, "/etc/default/grub") == grub and len(tool_log(root)) == calls
 
 
 def test_grub_reboot_brings_the_argument_to_the_running_kernel(scratch_host):
@@ -91,7 +84,7 @@ def test_check_mode_predicts_without_writing_or_running_anything(scratch_host):
     result = run(root, present=[ASPM], check_mode=True)
     assert result["changed"] is True and result["configured"] == ["quiet", ASPM] and result["reboot_required"]
     assert read(root, "/etc/default/grub") == pristine
-    assert tool_calls(root) == []
+    assert tool_log(root) == []
     assert sorted(os.listdir(os.path.join(root, "etc/default"))) == ["grub"]
 
 
@@ -184,7 +177,7 @@ def test_bad_input_fails_before_anything_is_touched(scratch_host, args, message)
     pristine = read(root, "/etc/default/grub")
     result = run(root, expect_failure=True, **args)
     assert message in result["msg"]
-    assert read(root, "/etc/default/grub") == pristine and tool_calls(root) == []
+    assert read(root, "/etc/default/grub") == pristine and tool_log(root) == []
 
 
 # -- grubby (Fedora) ---------------------------------------------------------------------------------------------

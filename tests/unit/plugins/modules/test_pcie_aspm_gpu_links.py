@@ -7,15 +7,8 @@ import pytest
 
 from ansible_collections.inferops.amd.plugins.module_utils import simulated_kernel
 from tests.simulation.scratch_host import install_tool
+from tests.unit.host_files import expected_file, read_or_none as read
 from tests.unit.module_runner import run_module
-
-EXPECTED = os.path.join(os.path.dirname(__file__), "..", "..", "..", "fixtures", "expected")
-
-
-def expected_file(name):
-    with open(os.path.join(EXPECTED, name), "r", encoding="utf-8") as handle:
-        return handle.read()
-
 
 DEVICES = "sys/bus/pci/devices"
 RULES = "etc/udev/rules.d/90-inferops-pcie-aspm-links.rules"
@@ -23,14 +16,6 @@ POLICY = "sys/module/pcie_aspm/parameters/policy"
 ALL_OFF = {"l1_2_pcipm": 0, "l1_1_pcipm": 0, "l1_2_aspm": 0, "l1_1_aspm": 0, "l1_aspm": 0, "clkpm": 0}
 
 EXPECTED_CHIPSET_RULES = expected_file("pcie-aspm-links-rx9070xt_chipset.rules")
-
-
-def read(host, path):
-    full = os.path.join(host, path)
-    if not os.path.exists(full):
-        return None
-    with open(full, "r", encoding="utf-8") as handle:
-        return handle.read()
 
 
 def link(host, bdf):

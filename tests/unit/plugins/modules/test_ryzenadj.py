@@ -1,12 +1,12 @@
 """inferops.amd.ryzenadj against scratch copies of the recorded hosts and the simulated ryzenadj."""
 
-import json
 import os
 import subprocess
 
 import pytest
 
 from ansible_collections.inferops.amd.plugins.module_utils import ryzenadj_info, simulated_kernel
+from tests.unit.host_files import read_or_none as read, tool_log
 from tests.unit.module_runner import run_module
 
 UNIT = "etc/systemd/system/inferops-ryzenadj.service"
@@ -28,11 +28,7 @@ def args(host, **extra):
 
 
 def tool_calls(host, tool="ryzenadj"):
-    path = os.path.join(host, "var/log/inferops-sim/tools.log")
-    if not os.path.exists(path):
-        return []
-    with open(path, "r", encoding="utf-8") as handle:
-        return [entry["argv"] for entry in map(json.loads, handle) if entry["tool"] == tool]
+    return [entry["argv"] for entry in tool_log(host) if entry["tool"] == tool]
 
 
 def writes(host):
@@ -46,21 +42,10 @@ def limits_now(host):
     return dict((p, info.value(p)) for p in ("stapm-limit", "fast-limit", "slow-limit", "apu-slow-limit"))
 
 
-def read(host, path):
-    full = os.path.join(host, path)
-    if not os.path.exists(full):
-        return None
-    with open(full, "r", encoding="utf-8") as handle:
-        return handle.read()
-
-
 def set_marker(host, **ryzenadj):
-    path = os.path.join(host, simulated_kernel.MARKER)
-    with open(path, "r", encoding="utf-8") as handle:
-        config = json.load(handle)
-    config.setdefault("ryzenadj", {}).update(ryzenadj)
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(config, handle)
+    kernel = simulated_kernel.load(host)
+    kernel.config.setdefault("ryzenadj", {}).update(ryzenadj)
+    kernel.save_config()
 
 
 def enabled_links(host):

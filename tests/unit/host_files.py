@@ -1,0 +1,40 @@
+"""Reading and adjusting scratch hosts from tests: files, expected artefacts, the tool log, the marker."""
+
+import json
+import os
+
+from ansible_collections.inferops.amd.plugins.module_utils import simulated_kernel
+
+EXPECTED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "expected")
+TOOLS_LOG = "var/log/inferops-sim/tools.log"
+
+
+def expected_file(name):
+    """An artefact as the collection must write it (tests/fixtures/expected/<name>)."""
+    with open(os.path.join(EXPECTED, name), "r", encoding="utf-8") as handle:
+        return handle.read()
+
+
+def read_or_none(host, path):
+    """A file of the host tree, or None when it does not exist."""
+    full = os.path.join(host, path.lstrip("/"))
+    if not os.path.exists(full):
+        return None
+    with open(full, "r", encoding="utf-8") as handle:
+        return handle.read()
+
+
+def tool_log(host):
+    """Every call the host's simulated tools logged: ``{"tool", "argv", "time"}`` in call order."""
+    path = os.path.join(host, TOOLS_LOG)
+    if not os.path.exists(path):
+        return []
+    with open(path, "r", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
+def refuse(host, pattern, err):
+    """Make the simulated kernel fail writes to ``pattern`` with ``err`` (EPERM, EBUSY...)."""
+    kernel = simulated_kernel.load(host)
+    kernel.config.setdefault("refuse", {})[pattern] = err
+    kernel.save_config()
