@@ -14,7 +14,7 @@ description:
   - Takes C(ansible_facts.inferops_amd) and returns how much memory the iGPU may map (GTT) and the kernel
     arguments that set it (C(ttm.pages_limit), plus C(amdgpu.gttsize) on kernels older than 6.16).
   - GTT = installed memory (MemTotal + UMA carve-out, rounded up to 4 GiB) minus the reserve.
-    128 GB with the default 4 GiB reserve gives 126976 MiB / 32505856 pages (seeds/001_102de17d7c33d8a2.txt).
+    The 128 GB machine (MemTotal 129449 MiB) with the default 4 GiB reserve gives 125353 MiB / 32090368 pages.
 author:
   - inferops.amd contributors (@inferops)
 positional: reserve_mib, emit_gttsize

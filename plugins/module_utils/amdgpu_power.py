@@ -89,7 +89,11 @@ class CardPower:
         self.modes, self.modes_error = None, None
         text = root.read_text("%s/%s" % (self.base, PROFILE_ATTR))
         if text is None:
-            self.modes_error = "it has no %s (amdgpu power management is not active)" % PROFILE_ATTR
+            # smu_v14_0_0_ppt.c (Strix Point / Strix Halo) has no get/set_power_profile_mode, so
+            # amdgpu_pm.c never creates the file; elsewhere its absence means power management is off.
+            self.modes_error = ("%s/%s does not exist: the kernel offers no workload profiles on this GPU "
+                                "(APUs such as Strix Halo have none; otherwise amdgpu power management is not "
+                                "active)" % (self.base, PROFILE_ATTR))
         else:
             try:
                 self.modes = parse_power_profile_mode(text)
@@ -172,9 +176,11 @@ def _check_profile(state, profile):
 
 def _check_cap(state, watts):
     if state.cap is None:
+        where = "%s/%s" % (state.hwmon, CAP_ATTR) if state.hwmon else "%s/hwmon/hwmon*/%s" % (state.base, CAP_ATTR)
+        # hwmon_attributes_visible() (amdgpu_pm.c) hides power1_cap* on APUs other than Van Gogh and GC 9.4.3/9.4.4.
         raise AmdgpuPowerError(
-            "card %s has no hwmon power1_cap, so power_cap_watts cannot be set; APUs such as Strix Halo take "
-            "their power limits from the SMU PPT (see inferops.amd.ryzenadj)" % state.label)
+            "card %s has no hwmon power1_cap (%s does not exist), so power_cap_watts cannot be set; APUs such as "
+            "Strix Halo take their power limits from the SMU PPT (see inferops.amd.ryzenadj)" % (state.label, where))
     microwatts = int(round(watts * MICROWATTS_PER_WATT))
     low, high = state.cap_min, state.cap_max
     if (low is not None and microwatts < low) or (high is not None and microwatts > high):

@@ -9,18 +9,18 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.inferops.amd.plugins.module_utils import amd_gpu, host_system, pcie_aspm, pcie_links
+from ansible_collections.inferops.amd.plugins.module_utils import amd_gpu, host_system, pcie_aspm
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError
 
 
-def aspm_facts(root, cmdline, probe, discrete_gpus):
+def aspm_facts(root, cmdline, probe):
     """The ASPM policy, what it offers, and whether it can be changed.
 
-    The policy file itself does not say that firmware keeps ASPM control; the
-    kernel refuses the write (EPERM), and hides every per-link ASPM file
-    (:func:`pcie_links.hidden_link_controls`).  With ``probe`` the active
-    policy is written back, which changes nothing but shows whether writes
-    are accepted; without it, ``changeable`` reflects what can be seen.
+    The policy file itself does not say that firmware keeps ASPM control, and
+    neither do missing per-link files.  With ``probe`` the active policy is
+    written back (:func:`pcie_aspm.probe_policy_lock`), a kernel no-op that
+    answers EPERM only when ASPM is disabled; without it, ``changeable``
+    reflects only what can be read (``pcie_aspm=off``, file permissions).
     """
     try:
         policy = pcie_aspm.read_policy(root)
@@ -32,16 +32,14 @@ def aspm_facts(root, cmdline, probe, discrete_gpus):
         facts.update(changeable=False, reason="pcie_aspm=off is on the kernel command line")
     elif not os.access(root.path(pcie_aspm.POLICY_PATH), os.W_OK):
         facts.update(changeable=False, reason="%s is not writable by this user" % pcie_aspm.POLICY_PATH)
-    elif probe:
+    elif probe and (root.is_live or root.is_simulated):
         facts["probed"] = True
         try:
-            root.write_attribute(pcie_aspm.POLICY_PATH, policy.active)
+            locked = pcie_aspm.probe_policy_lock(root, policy)
         except AttributeWriteError as exc:
-            facts.update(changeable=False, reason=str(exc))
-    else:
-        hidden = pcie_links.hidden_link_controls(root, discrete_gpus)
-        if hidden:
-            facts.update(changeable=False, reason=hidden)
+            locked = str(exc)
+        if locked:
+            facts.update(changeable=False, reason=locked)
     return facts
 
 
@@ -51,8 +49,7 @@ def gather(root, probe_aspm=False):
     facts = {
         "host_class": amd_gpu.classify_host(gpus),
         "gpus": gpus,
-        "aspm": aspm_facts(root, system["kernel"]["cmdline"], probe_aspm,
-                           [gpu["pci_address"] for gpu in gpus if not gpu["integrated"]]),
+        "aspm": aspm_facts(root, system["kernel"]["cmdline"], probe_aspm),
         "ryzenadj_installed": root.find_tool("ryzenadj") is not None,
         "simulated": root.is_simulated,
     }

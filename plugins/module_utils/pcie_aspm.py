@@ -18,6 +18,8 @@ __metaclass__ = type
 import errno
 import re
 
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError
+
 POLICY_PATH = "/sys/module/pcie_aspm/parameters/policy"
 POLICIES = ("default", "performance", "powersave", "powersupersave")
 KERNEL_ARGUMENT_NAME = "pcie_aspm.policy"
@@ -72,3 +74,30 @@ def is_forbidden(error):
     (``pcie_aspm=off`` or firmware that keeps ASPM control).
     """
     return getattr(error, "errno", None) == errno.EPERM
+
+
+def probe_policy_lock(root, policy):
+    """Why the kernel refuses ASPM policy changes on this host; None when nothing says so.
+
+    ``policy`` is the :class:`AspmPolicy` just read.  Writing the bracketed
+    word back is the decisive probe: pcie_aspm_set_policy() (aspm.c) answers
+    EPERM first thing while ``aspm_disabled`` is set (``pcie_aspm=off``, or
+    firmware that refused OS control through the FADT or _OSC), and otherwise
+    returns 0 without touching any link when the word is the active policy.
+    Absent ``link/`` files prove nothing either way: they are also absent on
+    links that support no ASPM state, and an _OSC-refused host shows them
+    because the refusal is acted on after the PCI scan created them.
+
+    Only the live machine and simulated hosts are probed; a plain tree (an
+    extracted capture, an image) is never written in place, so it gives no
+    evidence and the change is predicted.
+    """
+    if not (root.is_live or root.is_simulated):
+        return None
+    try:
+        root.write_attribute(POLICY_PATH, policy.active)
+    except AttributeWriteError as exc:
+        if is_forbidden(exc):
+            return str(exc)
+        raise
+    return None

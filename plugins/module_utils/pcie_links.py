@@ -26,12 +26,14 @@ __metaclass__ = type
 
 import errno
 
-from ansible_collections.inferops.amd.plugins.module_utils import amd_gpu, host_system, pci_devices, udev_rules
+from ansible_collections.inferops.amd.plugins.module_utils import amd_gpu, pci_devices, udev_rules
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError
 
 # Write order: deepest state first, so that every write is meaningful
 # (the kernel clears the L1 substates itself when L1 is disabled).
 LINK_STATE_FILES = ("l1_2_pcipm", "l1_1_pcipm", "l1_2_aspm", "l1_1_aspm", "l1_aspm", "l0s_aspm", "clkpm")
+# aspm_attr_store_common(): disabling L1 also disables these (PCIE_LINK_STATE_L1SS).
+L1_SUBSTATES = ("l1_2_pcipm", "l1_1_pcipm", "l1_2_aspm", "l1_1_aspm")
 RULES_FILE = udev_rules.rules_path("90-inferops-pcie-aspm-links.rules")
 HEADER = (
     "Managed by inferops.amd.pcie_aspm (scope: gpu_links); edits are overwritten.",
@@ -86,34 +88,8 @@ class MissingLinkControls:
         where = "%s/" % link_dir(self.gpu)
         folder = "is empty" if self.present else "does not exist"
         return ("GPU %s has no per-link ASPM controls (%s %s): the kernel is older than 5.5, built without "
-                "CONFIG_PCIEASPM, runs with pcie_aspm=off, or the firmware keeps ASPM control (a QEMU guest shows "
+                "CONFIG_PCIEASPM or runs with pcie_aspm=off, or the link supports no ASPM state (a QEMU guest shows "
                 "an empty folder); use scope=global instead" % (self.gpu, where, folder))
-
-
-def hidden_link_controls(root, gpus=None):
-    """Why the OS cannot change ASPM on this host, seen without writing anything; None when nothing says so.
-
-    ``gpus``: PCI addresses of the discrete AMD GPUs, when the caller has them
-    already (every discrete AMD GPU is looked up otherwise).
-
-    Since 5.5 every PCIe link end shows the ASPM states its link supports
-    under ``link/``, but aspm.c hides all of them while ``aspm_disabled`` is
-    set: ``pcie_aspm=off``, or firmware that keeps ASPM control (ACPI FADT,
-    _OSC).  That flag also makes a write to the policy file fail with EPERM.
-    An empty ``link/`` alone is not proof (a QEMU guest's links support no
-    ASPM state, so they show none), but a discrete AMD GPU's link supports L1
-    (seed 000 measured what ASPM costs an R9700), so a discrete GPU with no
-    link file says what the write would say.
-    """
-    if (host_system.kernel_version(root.read_value("/proc/sys/kernel/osrelease")) or (0, 0)) < (5, 5):
-        return None
-    gpus = discrete_gpus(root)[0] if gpus is None else gpus
-    gpus = [bdf for bdf in gpus if pci_devices.bridge_chain(root, bdf)]
-    if not gpus or any(read_link_states(root, bdf) for bdf in gpus):
-        return None
-    return ("the kernel shows no per-link ASPM controls (%s/link/) for GPU %s, whose link supports ASPM L1; "
-            "it hides them only when ASPM is disabled: pcie_aspm=off, or firmware that keeps ASPM control"
-            % (pci_devices.device_path(gpus[0]), ", ".join(gpus)))
 
 
 def is_integrated(root, bdf, gfx_targets):
@@ -185,7 +161,8 @@ def describe_links(ends, writes, names=LINK_STATE_FILES):
         "upstream": end.upstream,
         "gpus": end.gpus,
         "before": dict(end.states),
-        "after": dict((name, 0 if name in names else value) for name, value in end.states.items()),
+        "after": dict((name, 0 if name in names or (name in L1_SUBSTATES and "l1_aspm" in names) else value)
+                      for name, value in end.states.items()),
         "changed_files": changed.get(end.bdf, []),
     } for end in ends]
 

@@ -6,15 +6,19 @@
 The iGPU has only the BIOS UMA carve-out as VRAM (512 MB is the recommended
 setting, 002_efe874760a0bae42.txt); everything else it uses is GTT, capped
 by ``ttm.pages_limit`` (4 KiB pages) and, on older kernels, ``amdgpu.gttsize``
-(MiB).  The cap is the installed memory less a reserve for the OS:
+(MiB).  GTT pages are system RAM the kernel manages, which is exactly what
+MemTotal counts (the carve-out is already taken out of it), so the cap is
+MemTotal less a reserve for the OS.  Adding the carve-out back would ask a
+machine with a large carve-out for more GTT than it has RAM.
 
-* installed memory = MemTotal + the UMA carve-out, rounded up to the 4 GiB
-  granularity memory is sold in (MemTotal alone is short of it by the
-  carve-out and firmware reservations);
-* reserve defaults to 4 GiB: 128 GB - 4 GiB = 126976 MiB = 32505856 pages,
-  the values of 001_102de17d7c33d8a2.txt.  The 64 GB laptop of
-  002_efe874760a0bae42.txt used a 5 GiB reserve (60416 MiB); with the
-  default reserve it gets 61440 MiB.
+* reserve defaults to 4 GiB: the 128 GB machine (MemTotal 132556528 kB,
+  129449 MiB) gets 125353 MiB = 32090368 pages; seed 001 used 126976 MiB,
+  sized from the installed 128 GiB rather than from MemTotal;
+* the 64 GB laptop (MemTotal 65221212 kB, 63692 MiB) gets 59596 MiB; seed
+  002 used 60416 MiB.
+
+The kernel's own default is half of MemTotal (ttm_global_init() in
+drivers/gpu/drm/ttm/ttm_device.c, read by amdgpu_ttm_init()).
 
 Newer kernels log ``amdgpu.gttsize`` as deprecated in favour of
 ``ttm.pages_limit`` (seen on 6.19, not on 6.12), so gttsize is only emitted
@@ -48,6 +52,7 @@ def kernel_version(release):
 
 
 def installed_bytes(mem_total_bytes, uma_bytes):
+    """Estimate of the memory sold with the machine (MemTotal + carve-out, rounded up to 4 GiB); informational."""
     total = mem_total_bytes + (uma_bytes or 0)
     return -(-total // INSTALLED_GRANULARITY) * INSTALLED_GRANULARITY
 
@@ -55,7 +60,9 @@ def installed_bytes(mem_total_bytes, uma_bytes):
 def plan_gtt(mem_total_bytes, uma_bytes, kernel_release, reserve_mib=DEFAULT_RESERVE_MIB, emit_gttsize="auto"):
     """GTT size and the kernel arguments that set it.
 
-    Returns a dict with ``installed_mib``, ``gtt_mib``, ``pages_limit`` and
+    ``uma_bytes`` (the carve-out) only feeds the informational
+    ``installed_mib``; the GTT is sized from MemTotal.  Returns a dict with
+    ``mem_total_mib``, ``installed_mib``, ``gtt_mib``, ``pages_limit`` and
     ``kernel_args`` (a list of ``name=value``).
     """
     if not mem_total_bytes or mem_total_bytes <= 0:
@@ -63,9 +70,10 @@ def plan_gtt(mem_total_bytes, uma_bytes, kernel_release, reserve_mib=DEFAULT_RES
     if reserve_mib < 1024:
         raise MemoryPlanError("a reserve of %d MiB leaves the OS too little memory; use at least 1024" % reserve_mib)
     installed_mib = installed_bytes(mem_total_bytes, uma_bytes) // MIB
-    gtt_mib = installed_mib - reserve_mib
+    mem_total_mib = mem_total_bytes // MIB
+    gtt_mib = mem_total_mib - reserve_mib
     if gtt_mib <= 0:
-        raise MemoryPlanError("a reserve of %d MiB is larger than the %d MiB installed" % (reserve_mib, installed_mib))
+        raise MemoryPlanError("a reserve of %d MiB is larger than the %d MiB of MemTotal" % (reserve_mib, mem_total_mib))
     pages_limit = gtt_mib * MIB // PAGE_SIZE
     if emit_gttsize == "auto":
         emit = kernel_version(kernel_release) < GTTSIZE_DEPRECATED_SINCE
@@ -75,4 +83,4 @@ def plan_gtt(mem_total_bytes, uma_bytes, kernel_release, reserve_mib=DEFAULT_RES
         raise MemoryPlanError("emit_gttsize must be auto, true or false, got '%s'" % emit_gttsize)
     args = ["amdgpu.gttsize=%d" % gtt_mib] if emit else []
     args.append("ttm.pages_limit=%d" % pages_limit)
-    return {"installed_mib": installed_mib, "gtt_mib": gtt_mib, "pages_limit": pages_limit, "kernel_args": args}
+    return {"mem_total_mib": mem_total_mib, "installed_mib": installed_mib, "gtt_mib": gtt_mib, "pages_limit": pages_limit, "kernel_args": args}

@@ -16,7 +16,7 @@ Two kinds of writes exist because the kernel treats them differently:
 * :meth:`SysRoot.write_config` replaces a regular file atomically (temporary
   file in the same folder, fsync, rename), optionally keeping a backup.
 
-When the tree is a simulated host (see ``simulated_kernel``), attribute
+When the tree is a simulated host (see ``_simulated_sysfs``), attribute
 writes are handed to the simulation so that they behave like the kernel.
 """
 
@@ -29,7 +29,7 @@ import os
 import shutil
 import tempfile
 
-from ansible_collections.inferops.amd.plugins.module_utils import simulated_kernel
+from ansible_collections.inferops.amd.plugins.module_utils import _simulated_sysfs
 
 
 ERRNO_MEANING = {
@@ -71,7 +71,7 @@ class SysRoot:
         if not os.path.isdir(root):
             raise SysRootError("sysroot '%s' is not a directory" % root)
         self.root = root
-        self.kernel = simulated_kernel.load(root)
+        self.kernel = _simulated_sysfs.load(root)
 
     @property
     def is_live(self):

@@ -18,11 +18,13 @@ description:
     (29.30 -> 32.46 tok/s, 000_801ea008df5064be.txt), more than any amdgpu power knob.
   - The runtime value is lost at reboot. The module returns the kernel argument that makes it permanent
     (C(pcie_aspm.policy=<policy>)) so a play can hand it to M(inferops.amd.kernel_cmdline).
-  - When firmware keeps ASPM control (ACPI FADT) or the kernel runs with C(pcie_aspm=off), the kernel refuses
-    the write with EPERM; the module fails with that reason, or reports a skip when O(on_forbidden=skip).
-    In check mode nothing is written, so the module predicts the EPERM from what the same kernel flag does to
-    sysfs on kernels 5.5 and newer, which is to hide every per-link ASPM file of a discrete AMD GPU
-    (C(/sys/bus/pci/devices/<BDF>/link/)).
+  - When firmware keeps ASPM control (ACPI FADT or _OSC) or the kernel runs with C(pcie_aspm=off), the kernel
+    refuses the write with EPERM; the module fails with that reason, or reports a skip when O(on_forbidden=skip).
+  - In check mode the module makes one write, a no-op. It writes the currently active policy word back to the
+    policy file, which the kernel accepts without changing anything unless ASPM is disabled, when it answers EPERM.
+    So check mode predicts the lock exactly. Missing per-link files are no evidence, because links without ASPM
+    support have none and a host whose firmware refused control through _OSC still shows them. On a plain tree
+    (O(sysroot) neither C(/) nor a simulated host) nothing is written and the change is predicted.
   - With O(scope=gpu_links) the global policy is left alone. Instead the ASPM states are disabled only on the
     PCIe links between each AMD GPU and its root port (every link on the path, through chipset switches), with the
     per-link files under C(/sys/bus/pci/devices/<BDF>/link/), and a udev rule re-applies that at every boot.
@@ -88,7 +90,8 @@ attributes:
   check_mode:
     description:
       - Predicts the change without writing the policy file, the link files or the rules file.
-      - A firmware lock is predicted from the hidden per-link ASPM files (see the description).
+      - A firmware lock is found by writing the active policy word back, a kernel no-op that fails with EPERM only
+        when ASPM is disabled (see the description).
     support: full
   diff_mode:
     description: Shows the policy (or, with O(scope=gpu_links), the link files and the rules file) before and after.
@@ -243,9 +246,12 @@ def apply_policy(module, root, wanted):
     if module._diff:
         result["diff"] = policy_diff(current.active, wanted)
     if module.check_mode:
-        # No write to learn from: predict the EPERM from what the kernel shows.
-        hidden = pcie_links.hidden_link_controls(root)
-        return _forbidden(module, result, current, hidden) if hidden else result
+        # The one write check mode makes: the active word back, a kernel no-op unless ASPM is disabled (EPERM).
+        try:
+            locked = pcie_aspm.probe_policy_lock(root, current)
+        except AttributeWriteError as exc:
+            module.fail_json(msg="could not probe the ASPM policy: %s" % exc, **_unchanged(result, current))
+        return _forbidden(module, result, current, locked) if locked else result
     try:
         root.write_attribute(pcie_aspm.POLICY_PATH, wanted)
     except AttributeWriteError as exc:

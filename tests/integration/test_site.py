@@ -7,7 +7,7 @@ import pytest
 
 from tests.integration.conftest import REPO, fleet_command, make_fleet, run_playbook
 from tests.simulation.scratch_host import profile_config
-from ansible_collections.inferops.amd.plugins.module_utils import simulated_kernel
+from tests.simulation import simulated_boot
 
 Provisioned = collections.namedtuple("Provisioned", ["fleet_dir", "env", "first"])
 
@@ -22,7 +22,7 @@ def read(fleet_dir, host, path):
 
 
 def boot_count(fleet_dir, host):
-    return simulated_kernel.load(os.path.join(fleet_dir, host)).config.get("boot_count", 0)
+    return simulated_boot.load(os.path.join(fleet_dir, host)).config.get("boot_count", 0)
 
 
 def snapshot(top, skip=()):
@@ -56,7 +56,7 @@ def tree_differences(profile, tree):
     simulated tools' launchers) and the simulation's own logs and state.
     """
     launchers = [os.path.join(folder.strip("/"), name) for name, folder in profile_config(profile).get("tools", {}).items()]
-    skip = {simulated_kernel.MARKER, "var/log/inferops-sim", "var/lib/inferops-sim", "var/log/udevadm.log"} | set(launchers)
+    skip = {simulated_boot.MARKER, "var/log/inferops-sim", "var/lib/inferops-sim", "var/log/udevadm.log"} | set(launchers)
     recorded = snapshot(os.path.join(FIXTURES, profile, "root"), skip)
     current = snapshot(tree, skip)
     return sorted(path for path in set(recorded) | set(current) if recorded.get(path) != current.get(path))
@@ -93,7 +93,7 @@ def test_rdna4_hosts_run_the_new_kernel_argument_after_one_reboot(provisioned):
 def test_strix_halo_hosts_get_memory_arguments_sized_from_their_memory(provisioned):
     fleet_dir = provisioned.fleet_dir
     big = read(fleet_dir, "strix-halo-128g", "/proc/cmdline").split()
-    assert {"iommu=pt", "ttm.pages_limit=32505856", "transparent_hugepage=always"} <= set(big)
+    assert {"iommu=pt", "ttm.pages_limit=32090368", "transparent_hugepage=always"} <= set(big)
     assert not any(arg.startswith("amdgpu.gttsize=") for arg in big)  # kernel 6.17 deprecates it
     laptop = read(fleet_dir, "zbook-ultra-g1a", "/proc/cmdline").split()
     assert "ttm.pages_limit=15728640" in laptop

@@ -22,7 +22,8 @@ OVERLAYS = os.path.join(REPO, "tests", "fixtures", "bootloaders")
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
-from tests.simulation.scratch_host import install_tool, make_scratch_host, simulated_kernel  # noqa: E402
+from tests.simulation import simulated_boot  # noqa: E402
+from tests.simulation.scratch_host import install_tool, make_scratch_host  # noqa: E402
 
 
 def overlays():
@@ -43,7 +44,7 @@ def make_bootloader_host(name, dest):
     shutil.copytree(os.path.join(OVERLAYS, name, "root"), dest, symlinks=True, dirs_exist_ok=True)
     for tool, folder in sorted(config.get("tools", {}).items()):
         install_tool(dest, tool, folder)
-    kernel = simulated_kernel.load(dest)
+    kernel = simulated_boot.load(dest)
     kernel.config.update(config.get("marker", {}))
     kernel.save_config()
     return dest

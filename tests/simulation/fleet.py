@@ -27,7 +27,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, ".build", "collections"))
 sys.path.insert(0, REPO)
 
-from ansible_collections.inferops.amd.plugins.module_utils import simulated_kernel  # noqa: E402
+from tests.simulation import simulated_boot  # noqa: E402
 from tests.simulation.scratch_host import make_scratch_host  # noqa: E402
 
 DEFAULT_INVENTORY = os.path.join(REPO, "inventory", "simulated", "hosts.yml")
@@ -84,9 +84,9 @@ def stop_services(fleet_dir=FLEET_DIR):
 
 
 def kernel_of(root):
-    kernel = simulated_kernel.load(root)
+    kernel = simulated_boot.load(root)
     if kernel is None:
-        raise SystemExit("%s is not a simulated host (no %s)" % (root, simulated_kernel.MARKER))
+        raise SystemExit("%s is not a simulated host (no %s)" % (root, simulated_boot.MARKER))
     return kernel
 
 

@@ -5,7 +5,7 @@ written to.  A scratch host is a copy of one of them plus:
 
 * the simulation marker (.inferops-simulation.json, from the profile's
   simulation.json), which turns on the kernel behaviour of
-  plugins/module_utils/simulated_kernel.py for that tree;
+  the simulated sysfs and boot of tests/simulation/simulated_boot.py;
 * the simulated tools the profile lists (update-grub, grubby, ryzenadj...),
   copied from tests/simulation/tools/ into the tree's /usr/sbin, where the
   modules look for them;
@@ -30,8 +30,10 @@ COLLECTIONS = os.path.join(REPO, ".build", "collections")
 
 if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
 
-from ansible_collections.inferops.amd.plugins.module_utils import simulated_kernel  # noqa: E402
+from tests.simulation import simulated_boot  # noqa: E402
 
 
 def profiles():
@@ -88,11 +90,11 @@ def make_scratch_host(profile, dest):
     shutil.copytree(os.path.join(FIXTURE_HOSTS, profile, "root"), dest, symlinks=True)
     config = profile_config(profile)
     tools = config.pop("tools", {})
-    with open(os.path.join(dest, simulated_kernel.MARKER), "w", encoding="utf-8") as handle:
+    with open(os.path.join(dest, simulated_boot.MARKER), "w", encoding="utf-8") as handle:
         json.dump(config, handle, indent=2, sort_keys=True)
     for name, folder in sorted(tools.items()):
         install_tool(dest, name, folder)
-    simulated_kernel.load(dest).record_boot_state()
+    simulated_boot.load(dest).record_boot_state()
     return dest
 
 

@@ -3,7 +3,7 @@
 import json
 import os
 
-from ansible_collections.inferops.amd.plugins.module_utils import simulated_kernel
+from tests.simulation import simulated_boot
 
 EXPECTED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "expected")
 TOOLS_LOG = "var/log/inferops-sim/tools.log"
@@ -35,6 +35,6 @@ def tool_log(host):
 
 def refuse(host, pattern, err):
     """Make the simulated kernel fail writes to ``pattern`` with ``err`` (EPERM, EBUSY...)."""
-    kernel = simulated_kernel.load(host)
+    kernel = simulated_boot.load(host)
     kernel.config.setdefault("refuse", {})[pattern] = err
     kernel.save_config()

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import simulated_kernel
+from tests.simulation import simulated_boot
 from tests.simulation.scratch_host import FIXTURE_HOSTS, TOOLS, make_scratch_host, profiles
 
 
@@ -21,10 +21,14 @@ def test_profile_has_provenance_and_only_known_tools(profile):
 
 def test_scratch_copy_is_simulated_and_records_boot_defaults(tmp_path):
     root = make_scratch_host("r9700_desktop", str(tmp_path / "host"))
-    kernel = simulated_kernel.load(root)
+    kernel = simulated_boot.load(root)
     defaults = kernel.config["boot_defaults"]
-    assert defaults["/sys/module/pcie_aspm/parameters/policy"] == "[default] performance powersave powersupersave \n"
     assert any(path.endswith("/pp_power_profile_mode") for path in defaults)
+    # the links' firmware state, which a boot under pcie_aspm.policy=default restores
+    links = kernel.config["pcie_links"]
+    assert links["/sys/devices/pci0000:00/0000:00:01.1/0000:01:00.0/0000:02:00.0"]["default"]["l1_aspm"] == 1
+    assert "clkpm" not in links["/sys/devices/pci0000:00/0000:00:01.1"]["capable"]
+    assert kernel.config["aspm_disabled"] is False
     assert kernel.config["boot_count"] == 0
 
 

@@ -11,12 +11,12 @@ from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoo
 def test_filter_sizes_the_recorded_128gb_host(scratch_host):
     facts = gather(SysRoot(scratch_host("strix_halo_128g")))
     plan = strix_halo_gtt(facts)
-    assert plan["kernel_args"] == ["ttm.pages_limit=32505856"]
+    assert plan["kernel_args"] == ["ttm.pages_limit=32090368"]
 
 
 def test_filter_takes_reserve_and_gttsize_choice(scratch_host):
     facts = gather(SysRoot(scratch_host("strix_halo_laptop_64g")))
-    assert strix_halo_gtt(facts, 5120, True)["kernel_args"] == ["amdgpu.gttsize=60416", "ttm.pages_limit=15466496"]
+    assert strix_halo_gtt(facts, 5120, True)["kernel_args"] == ["amdgpu.gttsize=58572", "ttm.pages_limit=14994432"]
 
 
 def test_filter_errors_name_the_problem():

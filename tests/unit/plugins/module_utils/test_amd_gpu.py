@@ -20,7 +20,7 @@ def test_kfd_properties_skip_bad_lines():
 
 @pytest.mark.parametrize("profile,host_class,address,gfx,integrated", [
     ("r9700_desktop", "rdna4_discrete", "0000:03:00.0", "gfx1201", False),
-    ("rx9070xt_chipset", "rdna4_discrete", "0000:06:00.0", "gfx1201", False),
+    ("rx9070xt_chipset", "rdna4_discrete", "0000:08:00.0", "gfx1201", False),
     ("strix_halo_128g", "strix_halo", "0000:c5:00.0", "gfx1151", True),
     ("strix_halo_laptop_64g", "strix_halo", "0000:c5:00.0", "gfx1151", True),
     ("aspm_locked", "rdna4_discrete", "0000:03:00.0", "gfx1201", False),
@@ -48,7 +48,7 @@ def test_r9700_details(scratch_host):
     assert [b["address"] for b in gpu["bridges"]] == ["0000:00:01.1", "0000:01:00.0", "0000:02:00.0"]
     assert gpu["bridges"][1]["device_id"] == "0x1478"
     assert gpu["performance_level"] == "auto"
-    assert gpu["power_profile"] == "BOOTUP_DEFAULT"
+    assert gpu["power_profile"] == "3D_FULL_SCREEN"  # the 6.12 dGPU boot default (smu_sw_init)
     assert gpu["power_cap"] == {"current_w": 300, "min_w": 210, "max_w": 300, "default_w": 300}
 
 

@@ -10,7 +10,7 @@ from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoo
 from tests.unit.host_files import refuse
 
 R9700 = "0000:03:00.0"
-RX9070XT = "0000:06:00.0"
+RX9070XT = "0000:08:00.0"
 STRIX = "0000:c5:00.0"
 
 
@@ -43,7 +43,8 @@ def test_card_power_reads_the_recorded_card(r9700):
     state = CardPower(r9700, R9700)
     assert state.card == "card1"
     assert state.label == "card1 (0000:03:00.0)"
-    assert state.snapshot() == {"performance_level": "auto", "power_profile": "BOOTUP_DEFAULT", "power_cap_watts": 300}
+    # 6.12's smu_sw_init() starts a dGPU in 3D_FULL_SCREEN
+    assert state.snapshot() == {"performance_level": "auto", "power_profile": "3D_FULL_SCREEN", "power_cap_watts": 300}
     assert state.hwmon == "/sys/bus/pci/devices/0000:03:00.0/hwmon/hwmon2"
 
 
@@ -71,13 +72,13 @@ def apply_all(root, plan):
 
 def test_apply_writes_and_reads_back(r9700):
     after = apply_all(r9700, plan_card(CardPower(r9700, R9700), level="profile_peak", cap_watts=250))
-    assert after.snapshot() == {"performance_level": "profile_peak", "power_profile": "BOOTUP_DEFAULT",
+    assert after.snapshot() == {"performance_level": "profile_peak", "power_profile": "3D_FULL_SCREEN",
                                 "power_cap_watts": 250}
     assert r9700.read_value("/sys/class/drm/card1/device/hwmon/hwmon2/power1_cap") == "250000000"
 
 
 def test_nothing_to_write_when_the_card_already_matches(r9700):
-    plan = plan_card(CardPower(r9700, R9700), level="auto", profile="BOOTUP_DEFAULT", cap_watts=300)
+    plan = plan_card(CardPower(r9700, R9700), level="auto", profile="3D_FULL_SCREEN", cap_watts=300)
     assert not plan.changed
     assert plan.persisted == {"performance_level": "auto", "power_profile_index": 0, "power_cap_microwatts": 300000000}
 
@@ -86,24 +87,34 @@ def test_cap_out_of_range_names_min_and_max(scratch_host):
     root = SysRoot(scratch_host("rx9070xt_chipset"))
     with pytest.raises(AmdgpuPowerError) as caught:
         plan_card(CardPower(root, RX9070XT), cap_watts=400)
-    assert str(caught.value) == ("power_cap_watts 400 is outside the range of card card0 (0000:06:00.0): "
+    assert str(caught.value) == ("power_cap_watts 400 is outside the range of card card0 (0000:08:00.0): "
                                  "min 213 W, max 334 W (power1_cap_min/max)")
     with pytest.raises(AmdgpuPowerError, match="min 213 W, max 334 W"):
         plan_card(CardPower(root, RX9070XT), cap_watts=200)
 
 
-def test_apu_without_cap_file_says_where_its_limits_live(scratch_host):
+def test_apu_without_cap_file_names_the_missing_file(scratch_host):
     root = SysRoot(scratch_host("strix_halo_128g"))
-    with pytest.raises(AmdgpuPowerError, match=r"card card1 \(0000:c5:00.0\) has no hwmon power1_cap.*SMU PPT"):
+    with pytest.raises(AmdgpuPowerError, match=r"card card1 \(0000:c5:00.0\) has no hwmon power1_cap "
+                       r"\(/sys/bus/pci/devices/0000:c5:00.0/hwmon/hwmon\d+/power1_cap does not exist\).*SMU PPT"):
         plan_card(CardPower(root, STRIX), cap_watts=100)
 
 
-def test_unknown_profile_lists_what_the_card_offers(scratch_host):
+def test_apu_profile_request_names_the_missing_file(scratch_host):
     root = SysRoot(scratch_host("strix_halo_128g"))
     with pytest.raises(AmdgpuPowerError) as caught:
-        plan_card(CardPower(root, STRIX), profile="POWER_SAVING")
-    assert str(caught.value) == ("card card1 (0000:c5:00.0): power profile 'POWER_SAVING' is not offered by this card; "
-                                 "allowed: BOOTUP_DEFAULT, 3D_FULL_SCREEN, VIDEO, VR, COMPUTE")
+        plan_card(CardPower(root, STRIX), profile="COMPUTE")
+    assert str(caught.value).startswith(
+        "cannot set power profile 'COMPUTE' on card card1 (0000:c5:00.0): "
+        "/sys/bus/pci/devices/0000:c5:00.0/pp_power_profile_mode does not exist")
+
+
+def test_unknown_profile_lists_what_the_card_offers(scratch_host):
+    root = SysRoot(scratch_host("rx9070xt_chipset"))
+    with pytest.raises(AmdgpuPowerError) as caught:
+        plan_card(CardPower(root, RX9070XT), profile="TURBO")
+    assert str(caught.value) == ("card card0 (0000:08:00.0): power profile 'TURBO' is not offered by this card; "
+                                 "allowed: BOOTUP_DEFAULT, 3D_FULL_SCREEN, POWER_SAVING, VIDEO, VR, COMPUTE, WINDOW_3D")
 
 
 def test_garbled_profile_file_is_reported_with_the_card(scratch_host):

@@ -6,7 +6,7 @@ from ansible_collections.inferops.amd.plugins.module_utils import ollama_log
 # public journals show them (ollama/ollama issues, 2025-2026).
 NEW_ROCM = ('time=2026-01-12T10:00:01.100+01:00 level=INFO source=types.go:42 msg="inference compute" id=0 '
             'filter_id="" library=ROCm compute=gfx1201 name=ROCm0 description="AMD Radeon RX 9070 XT" '
-            'libdirs=ollama,rocm driver=60342.13 pci_id=0000:06:00.0 type=discrete total="15.9 GiB" '
+            'libdirs=ollama,rocm driver=60342.13 pci_id=0000:08:00.0 type=discrete total="15.9 GiB" '
             'available="15.8 GiB"')
 NEW_VULKAN = ('time=2026-05-09T11:30:25.199Z level=INFO source=types.go:42 msg="inference compute" '
               'id=00000000-0700-0000-0000-000000000000 filter_id="" library=Vulkan compute=0.0 name=Vulkan0 '

@@ -11,13 +11,14 @@ def test_bridge_chain_through_the_cards_own_switch(scratch_host):
 
 def test_bridge_chain_through_a_chipset_switch(scratch_host):
     root = SysRoot(scratch_host("rx9070xt_chipset"))
-    assert pci_devices.bridge_chain(root, "0000:06:00.0") == ["0000:00:02.1", "0000:04:00.0", "0000:05:08.0"]
+    assert pci_devices.bridge_chain(root, "0000:08:00.0") == [
+        "0000:00:02.1", "0000:04:00.0", "0000:05:08.0", "0000:06:00.0", "0000:07:00.0"]
     assert pci_devices.bridge_chain(root, "0000:00:02.1") == []
 
 
 def test_link_status_reads_speed_and_width(scratch_host):
     root = SysRoot(scratch_host("rx9070xt_chipset"))
-    assert pci_devices.link_status(root, "0000:06:00.0") == {
+    assert pci_devices.link_status(root, "0000:08:00.0") == {
         "current_speed": "16.0 GT/s PCIe", "current_width": 4, "max_speed": "32.0 GT/s PCIe", "max_width": 16}
 
 

@@ -9,7 +9,7 @@ from ansible_collections.inferops.amd.plugins.module_utils import pcie_links
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
 from tests.unit.host_files import expected_file, refuse
 
-CHIPSET_GPU = "0000:06:00.0"
+CHIPSET_GPU = "0000:08:00.0"
 ALL_OFF = {"l1_2_pcipm": 0, "l1_1_pcipm": 0, "l1_2_aspm": 0, "l1_1_aspm": 0, "l1_aspm": 0, "clkpm": 0}
 
 EXPECTED_CHIPSET_RULES = expected_file("pcie-aspm-links-rx9070xt_chipset.rules")
@@ -28,14 +28,17 @@ def test_read_link_states_in_write_order_and_only_present_files(chipset):
 
 def test_path_devices_pair_each_device_with_its_parent(chipset):
     assert pcie_links.gpu_path_devices(chipset, CHIPSET_GPU) == [
-        ("0000:04:00.0", "0000:00:02.1"), ("0000:05:08.0", "0000:04:00.0"), ("0000:06:00.0", "0000:05:08.0")]
+        ("0000:04:00.0", "0000:00:02.1"), ("0000:05:08.0", "0000:04:00.0"), ("0000:06:00.0", "0000:05:08.0"),
+        ("0000:07:00.0", "0000:06:00.0"), ("0000:08:00.0", "0000:07:00.0")]
 
 
-def test_chipset_gpu_has_two_links_and_the_nvme_is_not_one(chipset):
+def test_chipset_gpu_has_three_links_and_the_nvme_is_not_one(chipset):
+    # root port -> chipset, chipset port -> the card's own switch, switch -> GPU
     ends, missing = pcie_links.find_gpu_links(chipset)
     assert missing == []
     assert [(end.upstream, end.bdf, end.gpus) for end in ends] == [
-        ("0000:00:02.1", "0000:04:00.0", [CHIPSET_GPU]), ("0000:05:08.0", "0000:06:00.0", [CHIPSET_GPU])]
+        ("0000:00:02.1", "0000:04:00.0", [CHIPSET_GPU]), ("0000:05:08.0", "0000:06:00.0", [CHIPSET_GPU]),
+        ("0000:07:00.0", "0000:08:00.0", [CHIPSET_GPU])]
 
 
 def test_r9700_links_skip_the_switch_internal_port(scratch_host):
@@ -43,7 +46,8 @@ def test_r9700_links_skip_the_switch_internal_port(scratch_host):
     ends, _missing = pcie_links.find_gpu_links(root)
     assert [(end.upstream, end.bdf) for end in ends] == [
         ("0000:00:01.1", "0000:01:00.0"), ("0000:02:00.0", "0000:03:00.0")]
-    assert "l0s_aspm" in ends[0].states and "l0s_aspm" not in ends[1].states
+    # the card's switch upstream port advertises L1 without ClockPM (and no L0s) on the root port link
+    assert "clkpm" not in ends[0].states and "l0s_aspm" not in ends[0].states and "clkpm" in ends[1].states
 
 
 def test_plan_disables_only_files_that_read_one(chipset):
@@ -53,9 +57,11 @@ def test_plan_disables_only_files_that_read_one(chipset):
         ("0000:04:00.0", "l1_1_pcipm"), ("0000:04:00.0", "l1_1_aspm"), ("0000:04:00.0", "l1_aspm"),
         ("0000:04:00.0", "clkpm"),
         ("0000:06:00.0", "l1_1_pcipm"), ("0000:06:00.0", "l1_1_aspm"), ("0000:06:00.0", "l1_aspm"),
-        ("0000:06:00.0", "clkpm")]
+        ("0000:08:00.0", "l1_1_pcipm"), ("0000:08:00.0", "l1_1_aspm"), ("0000:08:00.0", "l1_aspm"),
+        ("0000:08:00.0", "clkpm")]
     only_l1 = pcie_links.plan_disable(ends, ["l1_aspm"])
-    assert [(end.bdf, name) for end, name in only_l1] == [("0000:04:00.0", "l1_aspm"), ("0000:06:00.0", "l1_aspm")]
+    assert [(end.bdf, name) for end, name in only_l1] == [
+        ("0000:04:00.0", "l1_aspm"), ("0000:06:00.0", "l1_aspm"), ("0000:08:00.0", "l1_aspm")]
 
 
 def test_apply_disable_writes_zero_and_leaves_other_links(chipset):
@@ -63,9 +69,11 @@ def test_apply_disable_writes_zero_and_leaves_other_links(chipset):
     writes = pcie_links.plan_disable(ends)
     pcie_links.apply_disable(chipset, writes)
     assert pcie_links.read_link_states(chipset, "0000:04:00.0") == ALL_OFF
-    assert pcie_links.read_link_states(chipset, "0000:06:00.0") == ALL_OFF
+    assert pcie_links.read_link_states(chipset, "0000:08:00.0") == ALL_OFF
+    assert pcie_links.read_link_states(chipset, "0000:08:00.1") == ALL_OFF  # the audio function shares the link
+    assert pcie_links.read_link_states(chipset, "0000:06:00.0") == dict((k, 0) for k in ALL_OFF if k != "clkpm")
     assert pcie_links.read_link_states(chipset, "0000:01:00.0")["l1_aspm"] == 1
-    assert pcie_links.read_link_states(chipset, "0000:08:00.0")["l1_aspm"] == 1
+    assert pcie_links.read_link_states(chipset, "0000:09:00.0")["l1_aspm"] == 1
     links = pcie_links.describe_links(ends, writes)
     assert links[0]["changed_files"] == ["l1_1_pcipm", "l1_1_aspm", "l1_aspm", "clkpm"]
     assert links[0]["after"] == ALL_OFF
@@ -91,7 +99,7 @@ def test_empty_link_folder_like_qemu_is_missing_controls(scratch_host):
     assert ends == []
     assert [item.gpu for item in missing] == [CHIPSET_GPU]
     assert missing[0].message.startswith(
-        "GPU 0000:06:00.0 has no per-link ASPM controls (/sys/bus/pci/devices/0000:06:00.0/link/ is empty)")
+        "GPU 0000:08:00.0 has no per-link ASPM controls (/sys/bus/pci/devices/0000:08:00.0/link/ is empty)")
     assert "use scope=global instead" in missing[0].message
 
 
@@ -115,29 +123,3 @@ def test_unknown_device_id_is_classed_by_gfx_target(scratch_host):
         handle.write("0x15ff\n")
     assert pcie_links.discrete_gpus(root) == ([], ["0000:c5:00.0"])
 
-
-def test_hidden_link_controls_say_the_firmware_keeps_aspm(scratch_host):
-    reason = pcie_links.hidden_link_controls(SysRoot(scratch_host("aspm_locked")))
-    assert "no per-link ASPM controls" in reason and "firmware that keeps ASPM control" in reason
-
-
-@pytest.mark.parametrize("profile", ["r9700_desktop", "rx9070xt_chipset", "strix_halo_128g", "no_amd_gpu"])
-def test_link_controls_present_mean_nothing_is_hidden(scratch_host, profile):
-    assert pcie_links.hidden_link_controls(SysRoot(scratch_host(profile))) is None
-
-
-def test_kernels_before_5_5_have_no_link_files_to_judge_by(scratch_host):
-    root = scratch_host("aspm_locked")
-    with open(os.path.join(root, "proc/sys/kernel/osrelease"), "w") as handle:
-        handle.write("5.4.0-216-generic\n")
-    assert pcie_links.hidden_link_controls(SysRoot(root)) is None
-
-
-def test_links_without_aspm_states_and_no_amd_gpu_are_not_a_lock(scratch_host):
-    """A QEMU guest: its links support no ASPM state, so link/ is empty, yet policy writes work."""
-    root = scratch_host("no_amd_gpu")
-    for folder, _dirs, files in os.walk(os.path.join(root, "sys/devices")):
-        if os.path.basename(folder) == "link":
-            for name in files:
-                os.unlink(os.path.join(folder, name))
-    assert pcie_links.hidden_link_controls(SysRoot(root)) is None

@@ -12,30 +12,40 @@ from ansible_collections.inferops.amd.plugins.module_utils.strix_halo_memory imp
 GIB = 1024 ** 3
 
 
-def test_128gb_machine_gets_the_value_of_seed_001():
+def test_128gb_machine_is_sized_from_memtotal():
     plan = plan_gtt(132556528 * 1024, 512 * 1024 ** 2, "6.12.57+deb13-amd64")
-    assert plan["installed_mib"] == 131072
-    assert plan["kernel_args"] == ["amdgpu.gttsize=126976", "ttm.pages_limit=32505856"]
+    assert plan["mem_total_mib"] == 129449 and plan["installed_mib"] == 131072
+    assert plan["kernel_args"] == ["amdgpu.gttsize=125353", "ttm.pages_limit=32090368"]
 
 
-def test_64gb_laptop_with_the_seed_002_reserve_gets_its_values():
+def test_64gb_laptop_with_the_seed_002_reserve():
     plan = plan_gtt(65221212 * 1024, 512 * 1024 ** 2, "6.12.1", reserve_mib=5120)
-    assert plan["kernel_args"] == ["amdgpu.gttsize=60416", "ttm.pages_limit=15466496"]
+    assert plan["kernel_args"] == ["amdgpu.gttsize=58572", "ttm.pages_limit=14994432"]
 
 
 def test_64gb_laptop_with_the_default_reserve():
-    assert plan_gtt(65221212 * 1024, 512 * 1024 ** 2, "6.17.7-300.fc43.x86_64")["gtt_mib"] == 61440
+    assert plan_gtt(65221212 * 1024, 512 * 1024 ** 2, "6.17.7-300.fc43.x86_64")["gtt_mib"] == 59596
+
+
+def test_a_large_carve_out_never_asks_for_more_gtt_than_memtotal():
+    # 128 GB with a 64 GiB UMA carve-out: MemTotal is about 62 GiB.  Adding the
+    # carve-out back would plan 124 GiB of GTT on 62 GiB of RAM.
+    mem_total = 62 * GIB
+    plan = plan_gtt(mem_total, 64 * GIB, "6.17.7")
+    assert plan["gtt_mib"] * 1024 ** 2 < mem_total
+    assert plan["gtt_mib"] == 62 * 1024 - 4096
+    assert plan_gtt(mem_total, 0, "6.17.7")["gtt_mib"] == plan["gtt_mib"]
 
 
 def test_newer_kernels_get_only_ttm_pages_limit():
-    assert plan_gtt(132556528 * 1024, 0, "6.17.7-300.fc43.x86_64")["kernel_args"] == ["ttm.pages_limit=32505856"]
-    assert plan_gtt(132556528 * 1024, 0, "6.16.0")["kernel_args"] == ["ttm.pages_limit=32505856"]
-    assert plan_gtt(132556528 * 1024, 0, "6.15.9")["kernel_args"][0] == "amdgpu.gttsize=126976"
+    assert plan_gtt(132556528 * 1024, 0, "6.17.7-300.fc43.x86_64")["kernel_args"] == ["ttm.pages_limit=32090368"]
+    assert plan_gtt(132556528 * 1024, 0, "6.16.0")["kernel_args"] == ["ttm.pages_limit=32090368"]
+    assert plan_gtt(132556528 * 1024, 0, "6.15.9")["kernel_args"][0] == "amdgpu.gttsize=125353"
 
 
 def test_gttsize_can_be_forced_either_way():
-    assert plan_gtt(132556528 * 1024, 0, "6.17.0", emit_gttsize=True)["kernel_args"][0] == "amdgpu.gttsize=126976"
-    assert plan_gtt(132556528 * 1024, 0, "6.1.0", emit_gttsize=False)["kernel_args"] == ["ttm.pages_limit=32505856"]
+    assert plan_gtt(132556528 * 1024, 0, "6.17.0", emit_gttsize=True)["kernel_args"][0] == "amdgpu.gttsize=125353"
+    assert plan_gtt(132556528 * 1024, 0, "6.1.0", emit_gttsize=False)["kernel_args"] == ["ttm.pages_limit=32090368"]
 
 
 def test_installed_memory_rounds_up_to_4_gib():

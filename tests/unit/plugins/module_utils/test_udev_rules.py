@@ -28,7 +28,7 @@ def test_render_rules_puts_header_then_blank_line_per_rule():
 
 def test_parse_round_trips_rendered_rules_with_comments():
     rules = [udev_rules.attribute_rule([("ACTION", "add"), ("SUBSYSTEM", "pci")], [("link/l1_aspm", "0")], "link one"),
-             udev_rules.attribute_rule([("KERNELS", "0000:06:00.0")], [("power1_cap", "250000000")], "cap")]
+             udev_rules.attribute_rule([("KERNELS", "0000:08:00.0")], [("power1_cap", "250000000")], "cap")]
     parsed = udev_rules.parse_rules(udev_rules.render_rules(["header"], rules))
     assert parsed == rules
     assert [rule.comment for rule in parsed] == ["link one", "cap"]

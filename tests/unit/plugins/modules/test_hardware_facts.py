@@ -8,7 +8,7 @@ from tests.unit.module_runner import run_module
 
 EXPECTED = {
     "r9700_desktop": ("rdna4_discrete", ["0000:03:00.0"]),
-    "rx9070xt_chipset": ("rdna4_discrete", ["0000:06:00.0"]),
+    "rx9070xt_chipset": ("rdna4_discrete", ["0000:08:00.0"]),
     "strix_halo_128g": ("strix_halo", ["0000:c5:00.0"]),
     "strix_halo_laptop_64g": ("strix_halo", ["0000:c5:00.0"]),
     "aspm_locked": ("rdna4_discrete", ["0000:03:00.0"]),
@@ -49,12 +49,14 @@ def test_probe_changes_nothing(scratch_host):
     assert open(policy).read() == before
 
 
-def test_check_mode_does_not_probe_but_sees_the_hidden_link_controls(scratch_host):
+def test_the_probe_finds_the_lock_that_link_files_do_not_show(scratch_host):
     root = scratch_host("aspm_locked")
+    assert os.path.isfile(os.path.join(root, "sys/bus/pci/devices/0000:03:00.0/link/l1_aspm"))
+    aspm = facts_of(root)["aspm"]
+    assert aspm["probed"] is True and aspm["changeable"] is False and "EPERM" in aspm["reason"]
     result = run_module("hardware_facts", {"sysroot": root}, check_mode=True)
     aspm = result["ansible_facts"]["inferops_amd"]["aspm"]
-    assert aspm["probed"] is False and aspm["changeable"] is False
-    assert "no per-link ASPM controls" in aspm["reason"]
+    assert aspm["probed"] is False and aspm["changeable"] is True and aspm["reason"] is None
     with open(os.path.join(root, "sys/module/pcie_aspm/parameters/policy")) as handle:
         assert handle.read() == "[default] performance powersave powersupersave \n"
 

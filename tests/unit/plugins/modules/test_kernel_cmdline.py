@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import simulated_kernel
+from tests.simulation import simulated_boot
 from tests.simulation.bootloader_hosts import make_bootloader_host
 from tests.unit.host_files import tool_log
 from tests.unit.module_runner import run_module
@@ -70,7 +70,7 @@ def test_grub_second_run_changes_nothing_and_calls_no_tool(scratch_host):
 def test_grub_reboot_brings_the_argument_to_the_running_kernel(scratch_host):
     root = scratch_host("r9700_desktop")
     run(root, present=[ASPM])
-    simulated_kernel.load(root).reboot()
+    simulated_boot.load(root).reboot()
     assert ASPM in read(root, "/proc/cmdline").split()
     assert read(root, "/sys/module/pcie_aspm/parameters/policy") == "default [performance] powersave powersupersave \n"
     after = run(root, present=[ASPM])
@@ -100,7 +100,7 @@ def test_diff_mode_shows_the_edited_file(scratch_host):
 
 def test_failed_regeneration_restores_the_file_and_reports_the_tool_error(scratch_host):
     root = scratch_host("r9700_desktop")
-    kernel = simulated_kernel.load(root)
+    kernel = simulated_boot.load(root)
     kernel.config["fail_tools"] = {"update-grub": "/etc/grub.d/10_linux: simulated failure"}
     kernel.save_config()
     pristine, cfg = read(root, "/etc/default/grub"), read(root, "/boot/grub/grub.cfg")
@@ -150,7 +150,7 @@ def test_quoted_values_with_spaces_round_trip_through_grub_and_a_reboot(scratch_
     root = scratch_host("no_amd_gpu")
     wanted = ['"acpi_osi=!Windows 2020"', "amdgpu.ppfeaturemask=0xffffffff"]
     run(root, present=wanted)
-    simulated_kernel.load(root).reboot()
+    simulated_boot.load(root).reboot()
     assert read(root, "/proc/cmdline").rstrip("\n").endswith(" ".join(wanted))
     again = run(root, present=wanted)
     assert again["changed"] is False and again["reboot_required"] is False
@@ -160,7 +160,7 @@ def test_absent_removes_and_a_reboot_clears_reboot_required(scratch_host):
     root = scratch_host("r9700_desktop")
     assert run(root, absent=["quiet"])["configured"] == []
     assert run(root, absent=["quiet"])["reboot_required"] is True
-    simulated_kernel.load(root).reboot()
+    simulated_boot.load(root).reboot()
     assert run(root, absent=["quiet"])["reboot_required"] is False
 
 
@@ -192,7 +192,7 @@ def test_grubby_updates_every_entry_once_and_then_only_reads(scratch_host):
         ["--update-kernel=ALL", "--args=iommu=pt ttm.pages_limit=32505856"]]
     again = run(root, present=wanted)
     assert again["changed"] is False and len(changing_calls(root)) == 1
-    simulated_kernel.load(root).reboot()
+    simulated_boot.load(root).reboot()
     assert set(wanted) <= set(read(root, "/proc/cmdline").split())
     assert run(root, present=wanted)["reboot_required"] is False
 
@@ -238,7 +238,7 @@ def test_other_backends_apply_once_and_survive_a_reboot(bootloader_host, name, b
     assert len(changing_calls(root)) == 1
     second = run(root, present=wanted, absent=["splash"])
     assert second["changed"] is False and len(changing_calls(root)) == 1
-    simulated_kernel.load(root).reboot()
+    simulated_boot.load(root).reboot()
     running = read(root, "/proc/cmdline").split()
     assert set(wanted) <= set(running) and "splash" not in running
     assert run(root, present=wanted, absent=["splash"])["reboot_required"] is False
@@ -263,7 +263,7 @@ def test_systemd_boot_writes_etc_kernel_cmdline_with_a_backup(bootloader_host):
 
 def test_systemd_boot_failure_restores_etc_kernel_cmdline(bootloader_host):
     root = bootloader_host("systemd_boot_host")
-    kernel = simulated_kernel.load(root)
+    kernel = simulated_boot.load(root)
     kernel.config["fail_tools"] = {"kernel-install": "kernel-install: dracut failed"}
     kernel.save_config()
     result = run(root, present=["iommu=pt"], expect_failure=True)

@@ -1,6 +1,7 @@
 """pcie_aspm: the policy file changes exactly as the kernel shows it."""
 
 import os
+import shutil
 
 from tests.unit.module_runner import run_module
 
@@ -60,22 +61,43 @@ def test_firmware_lock_can_be_a_reported_skip(scratch_host):
     assert "forbids ASPM changes" in result["skipped_reason"]
 
 
-def test_check_mode_predicts_the_firmware_lock_from_the_hidden_link_controls(scratch_host):
+def test_check_mode_finds_the_firmware_lock_with_the_no_op_probe(scratch_host):
     root = scratch_host("aspm_locked")
+    # The firmware refused OS control after the PCI scan made the link files: they are there.
+    assert os.path.isfile(os.path.join(root, "sys/bus/pci/devices/0000:03:00.0/link/l1_aspm"))
     result = run_module("pcie_aspm", {"sysroot": root, "policy": "performance", "on_forbidden": "skip"},
                         check_mode=True, diff=True)
     assert result["changed"] is False and "diff" not in result
-    assert "forbids ASPM changes" in result["skipped_reason"] and "no per-link ASPM controls" in result["skipped_reason"]
+    assert "forbids ASPM changes" in result["skipped_reason"] and "EPERM" in result["skipped_reason"]
     failed = run_module("pcie_aspm", {"sysroot": root, "policy": "performance"}, check_mode=True, expect_failure=True)
     assert "forbids ASPM changes" in failed["msg"]
     assert policy_file(root) == "[default] performance powersave powersupersave \n"
 
 
-def test_check_mode_predicts_a_change_where_the_kernel_shows_link_controls(scratch_host):
+def test_check_mode_predicts_a_change_where_the_probe_is_accepted(scratch_host):
     root = scratch_host("r9700_desktop")
     result = run_module("pcie_aspm", {"sysroot": root, "policy": "performance"}, check_mode=True)
     assert result["changed"] is True and "skipped_reason" not in result
     assert policy_file(root) == "[default] performance powersave powersupersave \n"
+
+
+def test_check_mode_without_link_files_is_not_taken_for_a_lock(scratch_host):
+    # Links that support no ASPM state show no files (a QEMU guest); only the probe decides.
+    root = scratch_host("r9700_desktop")
+    for device in ("0000:01:00.0", "0000:03:00.0", "0000:03:00.1"):
+        shutil.rmtree(os.path.realpath(os.path.join(root, "sys/bus/pci/devices", device, "link")))
+    result = run_module("pcie_aspm", {"sysroot": root, "policy": "performance"}, check_mode=True)
+    assert result["changed"] is True and "skipped_reason" not in result
+
+
+def test_check_mode_on_a_plain_tree_writes_nothing_and_predicts_the_change(scratch_host):
+    root = scratch_host("aspm_locked")
+    os.unlink(os.path.join(root, ".inferops-simulation.json"))  # an extracted capture: no simulation
+    before = os.stat(os.path.join(root, POLICY))
+    result = run_module("pcie_aspm", {"sysroot": root, "policy": "performance"}, check_mode=True)
+    assert result["changed"] is True
+    assert policy_file(root) == "[default] performance powersave powersupersave \n"
+    assert os.stat(os.path.join(root, POLICY)).st_mtime_ns == before.st_mtime_ns
 
 
 def test_unknown_policy_is_rejected_before_anything_is_touched(scratch_host):
@@ -109,9 +131,9 @@ def test_garbage_in_the_policy_file(scratch_host):
 
 
 def test_read_only_sysfs_is_a_clear_failure(scratch_host):
-    from ansible_collections.inferops.amd.plugins.module_utils import simulated_kernel
+    from tests.simulation import simulated_boot
     root = scratch_host("r9700_desktop")
-    kernel = simulated_kernel.load(root)
+    kernel = simulated_boot.load(root)
     kernel.config["refuse"] = {"/" + POLICY: "EROFS"}
     kernel.save_config()
     result = run_module("pcie_aspm", {"sysroot": root, "policy": "performance"}, expect_failure=True)
@@ -119,9 +141,9 @@ def test_read_only_sysfs_is_a_clear_failure(scratch_host):
 
 
 def test_policy_survives_reboot_only_through_the_command_line(scratch_host):
-    from ansible_collections.inferops.amd.plugins.module_utils import simulated_kernel
+    from tests.simulation import simulated_boot
     root = scratch_host("r9700_desktop")
     run_module("pcie_aspm", {"sysroot": root, "policy": "performance"})
-    simulated_kernel.load(root).reboot()
+    simulated_boot.load(root).reboot()
     assert policy_file(root) == "[default] performance powersave powersupersave \n"
     assert run_module("pcie_aspm", {"sysroot": root, "policy": "performance"})["changed"] is True

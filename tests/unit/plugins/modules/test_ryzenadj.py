@@ -5,7 +5,8 @@ import subprocess
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import ryzenadj_info, simulated_kernel
+from ansible_collections.inferops.amd.plugins.module_utils import ryzenadj_info
+from tests.simulation import simulated_boot
 from tests.unit.host_files import read_or_none as read, tool_log
 from tests.unit.module_runner import run_module
 
@@ -43,7 +44,7 @@ def limits_now(host):
 
 
 def set_marker(host, **ryzenadj):
-    kernel = simulated_kernel.load(host)
+    kernel = simulated_boot.load(host)
     kernel.config.setdefault("ryzenadj", {}).update(ryzenadj)
     kernel.save_config()
 
@@ -134,7 +135,7 @@ def test_a_new_request_asks_again_despite_a_recorded_cap(laptop):
 def test_check_mode_after_reboot_verifies_the_restored_limits(laptop):
     """What playbooks/tasks/verify.yml does: the same task in check mode must report no change."""
     run_module("ryzenadj", args(laptop, **HP))
-    simulated_kernel.load(laptop).reboot()
+    simulated_boot.load(laptop).reboot()
     result = run_module("ryzenadj", args(laptop, **HP), check_mode=True)
     assert result["changed"] is False
 
@@ -143,7 +144,7 @@ def test_check_mode_after_reboot_finds_limits_the_unit_did_not_restore(laptop):
     run_module("ryzenadj", args(laptop, **HP))
     for target in SLEEP_LINKS:
         os.unlink(os.path.join(laptop, "etc/systemd/system/%s.wants/inferops-ryzenadj.service" % target))
-    simulated_kernel.load(laptop).reboot()
+    simulated_boot.load(laptop).reboot()
     result = run_module("ryzenadj", args(laptop, **HP), check_mode=True)
     assert result["changed"] is True and result["limits"]["stapm_limit"]["before"] == 59.0
 
@@ -239,10 +240,10 @@ def test_persist_false_still_sets_the_limits(laptop):
 
 def test_without_persistence_reboot_and_suspend_lose_the_limits(laptop):
     run_module("ryzenadj", args(laptop, stapm_limit=65, persist=False))
-    simulated_kernel.load(laptop).suspend_resume()
+    simulated_boot.load(laptop).suspend_resume()
     assert limits_now(laptop)["stapm-limit"] == 59.0
     run_module("ryzenadj", args(laptop, stapm_limit=65, persist=False))
-    simulated_kernel.load(laptop).reboot()
+    simulated_boot.load(laptop).reboot()
     assert limits_now(laptop)["stapm-limit"] == 59.0
 
 
@@ -250,10 +251,10 @@ def test_unit_restores_the_limits_after_reboot_and_after_resume(laptop):
     run_module("ryzenadj", args(laptop, **HP))
     expected = {"stapm-limit": 81.0, "fast-limit": 81.0, "slow-limit": 70.0, "apu-slow-limit": 70.0}
     assert limits_now(laptop) == expected
-    simulated_kernel.load(laptop).reboot()
+    simulated_boot.load(laptop).reboot()
     assert limits_now(laptop) == expected
     for action in ("suspend", "hibernate"):
-        simulated_kernel.load(laptop).suspend_resume(action)
+        simulated_boot.load(laptop).suspend_resume(action)
         assert limits_now(laptop) == expected
     assert run_module("ryzenadj", args(laptop, **HP))["changed"] is False
 
