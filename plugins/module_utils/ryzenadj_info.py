@@ -23,7 +23,12 @@ for power limits, degrees C for ``tctl-temp`` (row ``THM LIMIT CORE``), and
 spell the last header ``Paramter``.  When the table cannot be read (an
 unknown PM table version, no ``/dev/mem`` access) the header lines are
 followed by ``Unable to init power metric table: -5, ...`` and no table,
-although setting limits still works.
+although setting limits still works; main.c then keeps init_table()'s error
+as its exit status, so such a run exits non-zero (v0.17.0, v0.19.0).
+
+Each limit set prints ``Sucessfully set <name> to <value>`` up to v0.17.0 and
+``Successfully set ...`` from v0.19.0 (main.c ``_do_adjust``); both are
+accepted by :func:`set_confirmations`.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -169,6 +174,30 @@ def parse_info(text):
     return info
 
 
+_SET_LINE = re.compile(r"^Succ?essfully set (\w+) to (\d+)$")
+
+
+def set_confirmations(text):
+    """``{c name: value}`` of the limits the tool reports as set, in either release's spelling."""
+    found = {}
+    for line in (text or "").splitlines():
+        match = _SET_LINE.match(line.strip())
+        if match:
+            found[match.group(1)] = int(match.group(2))
+    return found
+
+
+def info_despite_exit_status(rc, output):
+    """The parsed ``--info`` output of a run that failed only because the PM table was unreadable, else None."""
+    if rc == 0:
+        return None
+    try:
+        info = parse_info(output)
+    except RyzenAdjInfoError:
+        return None
+    return info if info.table_error and info.family else None
+
+
 def classify_failure(rc, output):
     """:class:`RyzenAdjToolError` for a failed run, saying what is missing."""
     text = (output or "").strip()
@@ -176,7 +205,7 @@ def classify_failure(rc, output):
         return RyzenAdjToolError(
             "unsupported_cpu",
             "ryzenadj does not support this CPU (exit code %d): %s. RyzenAdj only drives Ryzen mobile APUs; "
-            "Strix Halo needs RyzenAdj 0.16 or newer." % (rc, _one_line(text)))
+            "Strix Halo needs RyzenAdj 0.17.0 or newer (FAM_STRIXHALO)." % (rc, _one_line(text)))
     if any(marker in text for marker in SMU_ACCESS_MARKERS):
         return RyzenAdjToolError(
             "smu_access",

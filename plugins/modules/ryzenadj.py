@@ -243,6 +243,10 @@ class UnitPlan:
 def read_info(module, root, tool):
     rc, out, err = module.run_command([tool, "--info"], environ_update=root.tool_environment())
     if rc != 0:
+        # An unreadable PM table alone makes main.c exit non-zero; the header still says what the tool found.
+        info = ryzenadj_info.info_despite_exit_status(rc, out)
+        if info is not None:
+            return info
         raise ryzenadj_info.classify_failure(rc, "\n".join((out or "", err or "")))
     try:
         return ryzenadj_info.parse_info(out)
@@ -319,7 +323,7 @@ class Run:
         tool = self.root.find_tool("ryzenadj", folders=TOOL_FOLDERS)
         if tool is None:
             self.module.fail_json(msg="ryzenadj not found in %s (looked in %s): install RyzenAdj "
-                                      "(https://github.com/FlyGoat/RyzenAdj, 0.16 or newer for Strix Halo)"
+                                      "(https://github.com/FlyGoat/RyzenAdj, 0.17.0 or newer for Strix Halo)"
                                       % (self.root.root, ", ".join(TOOL_FOLDERS)))
         return tool
 

@@ -97,6 +97,7 @@ def test_unsupported_cpu_is_named():
                                   "Unable to init ryzenadj\n")
     assert error.kind == "unsupported_cpu"
     assert "does not support this CPU (exit code 255): Fam19h: unsupported model 33 / Only Ryzen" in str(error)
+    assert "Strix Halo needs RyzenAdj 0.17.0 or newer" in str(error)
 
 
 def test_missing_smu_access_is_named_with_the_tool_text_and_the_fix():
@@ -112,3 +113,20 @@ def test_other_failures_keep_the_tool_text():
     error = classify_failure(255, "set_apu_slow_limit is not supported on this family\n")
     assert error.kind == "tool"
     assert str(error) == "ryzenadj failed (exit code 255): set_apu_slow_limit is not supported on this family"
+
+
+def test_both_spellings_of_a_set_confirmation_are_read():
+    from ansible_collections.inferops.amd.plugins.module_utils.ryzenadj_info import set_confirmations
+    text = "Sucessfully set stapm_limit to 85000\nSuccessfully set fast_limit to 90000\nset_x is rejected by SMU\n"
+    assert set_confirmations(text) == {"stapm_limit": 85000, "fast_limit": 90000}
+
+
+def test_a_table_failure_with_a_non_zero_exit_still_gives_the_header():
+    from ansible_collections.inferops.amd.plugins.module_utils.ryzenadj_info import info_despite_exit_status
+    text = ("CPU Family: Strix Halo\nSMU BIOS Interface Version: 25\nVersion: v0.17.0 \n"
+            "Unable to init power metric table: -5, this does not affect adjustments because it is only needed "
+            "for monitoring.\n")
+    info = info_despite_exit_status(251, text)
+    assert info.family == "Strix Halo" and not info.has_table and "-5" in info.table_error
+    assert info_despite_exit_status(255, "Unable to init ryzenadj\n") is None
+    assert info_despite_exit_status(0, text) is None

@@ -272,3 +272,23 @@ def test_links_left_by_a_removed_unit_file_are_cleaned_up(laptop):
     result = run_module("ryzenadj", args(laptop, persist=False))
     assert result["changed"] is True and enabled_links(laptop) == []
     assert ["disable", "inferops-ryzenadj.service"] not in tool_calls(laptop, "systemctl")
+
+
+def test_a_table_failure_exits_non_zero_and_is_still_read(laptop):
+    # main.c keeps init_table()'s error as the exit status; the simulated tool does the same.
+    set_marker(laptop, fail="table")
+    proc = subprocess.run([os.path.join(laptop, "usr/bin/ryzenadj"), "--info"], stdout=subprocess.PIPE,
+                          universal_newlines=True, check=False, env=dict(os.environ, INFEROPS_SYSROOT=laptop))
+    assert proc.returncode != 0 and "Unable to init power metric table" in proc.stdout
+    result = run_module("ryzenadj", args(laptop, stapm_limit=65))
+    assert result["changed"] is True and result["ryzenadj"]["family"] == "Strix Halo"
+
+
+def test_release_0_19_spelling_works_the_same(laptop):
+    set_marker(laptop, version="v0.19.0")
+    proc = subprocess.run([os.path.join(laptop, "usr/bin/ryzenadj"), "--stapm-limit=65000"], stdout=subprocess.PIPE,
+                          universal_newlines=True, check=True, env=dict(os.environ, INFEROPS_SYSROOT=laptop))
+    assert "Successfully set stapm_limit to 65000" in proc.stdout
+    assert ryzenadj_info.set_confirmations(proc.stdout) == {"stapm_limit": 65000}
+    result = run_module("ryzenadj", args(laptop, stapm_limit=66))
+    assert result["changed"] is True and result["limits"]["stapm_limit"]["effective"] == 66
