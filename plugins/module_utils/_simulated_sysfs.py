@@ -133,7 +133,8 @@ def move_profile_star(text, index):
     one padding space; the mark's offset from the name is the same for every
     mode of a file, so moving it is a swap at that offset.
     """
-    modes = list(re.finditer(r"(?:^|\s)(\d+)\s+([A-Z0-9_]+)(\s?\*|\s?\s)", text, re.M))
+    # A mode name has a letter; coefficient rows ("10       5       7") must not pass for "5 7".
+    modes = list(re.finditer(r"(?:^|\s)(\d+)\s+([A-Z0-9_]*[A-Z][A-Z0-9_]*)(\s?\*|\s?\s)", text, re.M))
     names = {}
     for match in modes:
         names.setdefault(int(match.group(1)), match)

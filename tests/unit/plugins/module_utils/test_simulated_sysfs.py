@@ -237,3 +237,10 @@ def test_reboot_reads_bls_entries(scratch_host):
 def test_bracket_choice_keeps_kernel_format():
     assert simulated_boot.bracket_choice("always [madvise] never\n", "always") == "[always] madvise never \n"
     assert simulated_boot.bracket_choice("always [madvise] never\n", "sometimes") is None
+
+
+def test_star_moves_to_the_mode_not_to_a_coefficient_that_looks_like_one():
+    text = (" 0 BOOTUP_DEFAULT*:\n                    0(       GFXCLK)       0       1      10       5       7\n"
+            " 5        COMPUTE :\n                    0(       GFXCLK)       0       1      10       5       7\n")
+    moved = _simulated_sysfs.move_profile_star(text, 5)
+    assert moved == text.replace("DEFAULT*:", "DEFAULT :").replace("COMPUTE :", "COMPUTE*:")
