@@ -80,7 +80,7 @@ def test_apply_writes_and_reads_back(r9700):
 def test_nothing_to_write_when_the_card_already_matches(r9700):
     plan = plan_card(CardPower(r9700, R9700), level="auto", profile="3D_FULL_SCREEN", cap_watts=300)
     assert not plan.changed
-    assert plan.persisted == {"performance_level": "auto", "power_profile_index": 0, "power_cap_microwatts": 300000000}
+    assert plan.persisted == {"performance_level": "auto", "power_profile_index": 1, "power_cap_microwatts": 300000000}
 
 
 def test_cap_out_of_range_names_min_and_max(scratch_host):
