@@ -55,6 +55,7 @@ def gather(root, probe_aspm=False):
                            [gpu["pci_address"] for gpu in gpus if not gpu["integrated"]]),
         "ryzenadj_installed": root.find_tool("ryzenadj") is not None,
         "simulated": root.is_simulated,
+        "sysroot": root.root,
     }
     facts.update(system)
     return facts
