@@ -41,7 +41,8 @@ import tarfile
 import tempfile
 
 from ansible_collections.inferops.amd.plugins.module_utils import (
-    amd_gpu, amdgpu_power, amdgpu_power_rules, bootloader_detect, bootloader_grub, hardware_inventory,
+    amd_gpu, amdgpu_power, amdgpu_power_rules, bootloader_detect, bootloader_grub, bootloader_systemd_boot,
+    hardware_inventory,
     ollama_install, pcie_links, ryzenadj_unit)
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import PathRecorder, SysRoot
 
@@ -155,6 +156,7 @@ def recorded_paths(source):
         _quietly(lambda kind=backend: kind.detect(root), errors, "bootloader %s" % backend.name)
     _quietly(lambda: bootloader_grub.GrubDefaults.read(root), errors, "grub defaults")
     _quietly(lambda: root.read_text(bootloader_grub.grub_cfg_path(root)), errors, "grub.cfg")
+    _quietly(lambda: bootloader_systemd_boot.installed_kernels(root), errors, "installed kernels")
     for folder in ("/boot/loader/entries", "/efi/loader/entries", "/boot/efi/loader/entries"):
         for name in root.list_dir(folder):
             root.read_text("%s/%s" % (folder, name))
@@ -190,8 +192,14 @@ class Capture:
             self.refused[machine_path] = reason
         return reason
 
-    def resolve(self, machine_path, depth=0):
-        """Resolve ``machine_path`` like the kernel, keeping each symlink on the way; None if refused."""
+    def resolve(self, machine_path, links=None, depth=0):
+        """Resolve ``machine_path`` like the kernel; None if a link on the way is refused.
+
+        Each symlink on the way goes into ``links`` (machine path -> stored
+        target); the caller keeps them only when the place they lead to may
+        enter the capture too.
+        """
+        links = {} if links is None else links
         if depth > 40:
             raise CaptureError("too many levels of symbolic links at %s" % machine_path)
         current = "/"
@@ -209,13 +217,28 @@ class Capture:
             if target.startswith("/"):
                 # Absolute on the machine would leave the extracted tree: keep it relative.
                 target = os.path.relpath(target, os.path.dirname(candidate))
-                self.rewritten_links[candidate] = target
-            self.links[candidate] = target
-            self._add_folders(current)
-            current = self.resolve(machine_target, depth + 1)
+            links[candidate] = target
+            current = self.resolve(machine_target, links, depth + 1)
             if current is None:
                 return None
         return current
+
+    def _keep_links(self, links):
+        for candidate, target in links.items():
+            real_target = os.readlink(self.source.path(candidate))
+            if real_target != target:
+                self.rewritten_links[candidate] = target
+            self.links[candidate] = target
+            self._add_folders(os.path.dirname(candidate))
+
+    def _resolve_allowed(self, machine_path):
+        """The resolved path when it and every link leading to it may enter the capture, else None."""
+        links = {}
+        resolved = self.resolve(machine_path, links)
+        if resolved is None or self._refuse(resolved):
+            return None
+        self._keep_links(links)
+        return resolved
 
     def _add_folders(self, machine_path):
         while machine_path not in ("/", ""):
@@ -227,8 +250,8 @@ class Capture:
         if self._refuse(machine_path):
             return
         hint = tool_hint or (kind_of(machine_path) == "tool" and os.path.basename(machine_path))
-        resolved = self.resolve(machine_path)
-        if resolved is None or self._refuse(resolved):
+        resolved = self._resolve_allowed(machine_path)
+        if resolved is None:
             return
         real = self.source.path(resolved)
         try:
@@ -272,8 +295,8 @@ class Capture:
 
     def add_listing(self, folder):
         """Keep a listed folder's entries (names; symlinks as symlinks)."""
-        resolved = self.resolve(folder)
-        if resolved is None or self._refuse(resolved):
+        resolved = self._resolve_allowed(folder)
+        if resolved is None:
             return
         real = self.source.path(resolved)
         if not os.path.isdir(real):
@@ -284,7 +307,7 @@ class Capture:
             if self._refuse(child):
                 continue
             if os.path.islink(self.source.path(child)):
-                self.resolve(child)
+                self._resolve_allowed(child)
             elif os.path.isdir(self.source.path(child)):
                 self.folders.add(child)
             elif child not in self.files:
