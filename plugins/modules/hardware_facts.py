@@ -33,7 +33,7 @@ options:
         only makes it when asked.
       - When asked, the probe is also made in check mode (it is the only way to learn the answer and changes nothing).
       - Never made on a plain tree (an O(sysroot) other than C(/) without a simulation marker, such as an extracted
-        capture): there is no kernel behind its files, and C(aspm.probed) stays C(false).
+        capture), as no kernel is behind its files; C(aspm.probed) stays C(false).
       - When not probed, C(aspm.changeable) reflects what can be seen (file present and writable, no C(pcie_aspm=off)
         and no other evidence of a lock); without evidence of a lock it predicts that a change would be accepted.
     type: bool
