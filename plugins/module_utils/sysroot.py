@@ -80,19 +80,16 @@ class PlainTreeWriteError(AttributeWriteError):
     """
 
     def __init__(self, root, path, value):
+        super(PlainTreeWriteError, self).__init__(path, value.strip(), errno.EROFS)
         self.root = root
-        Exception.__init__(
-            self,
+        # The errno text alone would hide the reason: say what the tree is and the way out.
+        self.args = (
             "refusing to write '%s' to %s: sysroot %s is a plain tree (an extracted capture or an image, "
             "no running kernel and no simulation marker %s), and writing a kernel attribute in place "
             "would overwrite the recorded file. Read it only (hardware_facts does by default), or turn "
             "it into a simulated host first: tests/simulation/scratch_host.py CAPTURE.tar.gz DEST in the "
             "collection's source tree (docs/simulation.md, docs/capture.md)"
-            % (value.strip(), path, root, simulated_kernel.MARKER))
-        self.path = path
-        self.value = value.strip()
-        self.errno = errno.EROFS
-        self.errno_name = "EROFS"
+            % (value.strip(), path, root, simulated_kernel.MARKER),)
 
 
 class PathRecorder:

@@ -1,6 +1,5 @@
 """playbooks/capture.yml (inferops.amd.capture): archives of every host land on the controller."""
 
-import os
 import tarfile
 
 from tests.integration.conftest import run_playbook
