@@ -52,6 +52,7 @@ def gather(root, probe_aspm=False):
         "aspm": aspm_facts(root, system["kernel"]["cmdline"], probe_aspm),
         "ryzenadj_installed": root.find_tool("ryzenadj") is not None,
         "simulated": root.is_simulated,
+        "sysroot": root.root,
     }
     facts.update(system)
     return facts

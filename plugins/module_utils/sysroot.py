@@ -17,7 +17,17 @@ Two kinds of writes exist because the kernel treats them differently:
   file in the same folder, fsync, rename), optionally keeping a backup.
 
 When the tree is a simulated host (see ``_simulated_sysfs``), attribute
-writes are handed to the simulation so that they behave like the kernel.
+writes are handed to the simulation so that they behave like the kernel.  A
+plain tree (not ``/``, no simulation marker: an extracted capture, an image)
+has no kernel behind its files, so attribute writes are refused there.
+
+The option itself is defined here once (:data:`SYSROOT_OPTION`, merged into a
+module's argument spec by :func:`with_sysroot_option`, documented by the doc
+fragment ``inferops.amd.sysroot``) and every module opens its root with
+:func:`module_sysroot`.
+
+With a :class:`PathRecorder`, a SysRoot notes every machine path it touches;
+``hardware_capture`` uses that to record exactly what the collection reads.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -61,10 +71,39 @@ class SysRootError(Exception):
     """The root path itself is unusable (missing, not a folder, path escapes it)."""
 
 
+class PlainTreeWriteError(AttributeWriteError):
+    """A kernel attribute write aimed at a plain tree, where no kernel would answer it.
+
+    Written in place, the word would replace the recorded file (``default`` over
+    ``[default] performance ...``) and every later read of the tree would be
+    wrong, so the write is refused before anything is touched.
+    """
+
+    def __init__(self, root, path, value):
+        super(PlainTreeWriteError, self).__init__(path, value.strip(), errno.EROFS)
+        self.root = root
+        # The errno text alone would hide the reason: say what the tree is and the way out.
+        self.args = (
+            "refusing to write '%s' to %s: sysroot %s is a plain tree (an extracted capture or an image, "
+            "no running kernel and no simulation marker %s), and writing a kernel attribute in place "
+            "would overwrite the recorded file. Read it only (hardware_facts does by default), or turn "
+            "it into a simulated host first: tests/simulation/scratch_host.py CAPTURE.tar.gz DEST in the "
+            "collection's source tree (docs/simulation.md, docs/capture.md)"
+            % (value.strip(), path, root, _simulated_sysfs.MARKER),)
+
+
+class PathRecorder:
+    """The machine paths a SysRoot touched, and the folders it listed."""
+
+    def __init__(self):
+        self.touched = set()
+        self.listed = set()
+
+
 class SysRoot:
     """Resolve machine paths below one root and read or write them."""
 
-    def __init__(self, root="/"):
+    def __init__(self, root="/", recorder=None):
         if not root:
             root = "/"
         root = os.path.abspath(root)
@@ -72,6 +111,7 @@ class SysRoot:
             raise SysRootError("sysroot '%s' is not a directory" % root)
         self.root = root
         self.kernel = _simulated_sysfs.load(root)
+        self.recorder = recorder
 
     @property
     def is_live(self):
@@ -81,6 +121,11 @@ class SysRoot:
     def is_simulated(self):
         return self.kernel is not None
 
+    @property
+    def is_plain_tree(self):
+        """A folder of files with no kernel behind it: neither ``/`` nor a simulated host."""
+        return not self.is_live and not self.is_simulated
+
     def path(self, machine_path):
         """Return the real path of ``machine_path`` (an absolute path on the machine)."""
         if not machine_path.startswith("/"):
@@ -88,6 +133,8 @@ class SysRoot:
         joined = os.path.normpath(os.path.join(self.root, machine_path.lstrip("/")))
         if self.root != "/" and not (joined == self.root or joined.startswith(self.root + os.sep)):
             raise SysRootError("path '%s' escapes sysroot '%s'" % (machine_path, self.root))
+        if self.recorder is not None:
+            self.recorder.touched.add(self.machine_path(joined))
         return joined
 
     def machine_path(self, real_path):
@@ -131,6 +178,8 @@ class SysRoot:
 
     def list_dir(self, machine_path):
         """Sorted entries of a folder; empty when it is missing."""
+        if self.recorder is not None:
+            self.recorder.listed.add(machine_path.rstrip("/") or "/")
         try:
             return sorted(os.listdir(self.path(machine_path)))
         except (IOError, OSError):
@@ -146,7 +195,12 @@ class SysRoot:
 
     # -- writing -------------------------------------------------------
     def write_attribute(self, machine_path, value):
-        """Write one value to a kernel attribute, as ``echo value > path`` does."""
+        """Write one value to a kernel attribute, as ``echo value > path`` does.
+
+        Refused with :class:`PlainTreeWriteError` on a plain tree.
+        """
+        if self.is_plain_tree:
+            raise PlainTreeWriteError(self.root, machine_path, value)
         if self.kernel is not None:
             try:
                 self.kernel.write(machine_path, value)
@@ -228,8 +282,25 @@ class SysRoot:
         return {"INFEROPS_SYSROOT": self.root}
 
 
+# The one definition of the option; its documentation is the doc fragment
+# plugins/doc_fragments/sysroot.py (ansible-test checks that the two agree).
+SYSROOT_OPTION = {"sysroot": {"type": "path", "default": "/"}}
+
+
+def with_sysroot_option(argument_spec):
+    """``argument_spec`` plus the shared ``sysroot`` option (a module may not define its own)."""
+    if "sysroot" in argument_spec:
+        raise ValueError("'sysroot' is defined once, in sysroot.SYSROOT_OPTION; remove it from the module's spec")
+    merged = dict(argument_spec)
+    merged.update((name, dict(spec)) for name, spec in SYSROOT_OPTION.items())
+    return merged
+
+
 def module_sysroot(module):
-    """The SysRoot named by a module's ``sysroot`` option; an unusable root fails the module."""
+    """The SysRoot named by a module's ``sysroot`` option; an unusable root fails the module.
+
+    Every module opens its root here, so the option means the same thing everywhere.
+    """
     try:
         return SysRoot(module.params["sysroot"])
     except SysRootError as exc:

@@ -161,7 +161,7 @@ udev_reloaded:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.inferops.amd.plugins.module_utils import amdgpu_power, amdgpu_power_rules, udev_rules
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot, with_sysroot_option
 
 
 def plan_cards(root, params):
@@ -240,14 +240,13 @@ def run(module, root):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            sysroot=dict(type="path", default="/"),
+        argument_spec=with_sysroot_option(dict(
             cards=dict(type="list", elements="str", default=[]),
             performance_level=dict(type="str", choices=list(amdgpu_power.PERFORMANCE_LEVELS)),
             power_profile=dict(type="str"),
             power_cap_watts=dict(type="int"),
             persist=dict(type="bool", default=True),
-        ),
+        )),
         supports_check_mode=True,
     )
     root = module_sysroot(module)

@@ -27,15 +27,20 @@ extends_documentation_fragment:
 options:
   probe_aspm:
     description:
-      - Write the already-active ASPM policy back to find out whether the kernel accepts policy writes.
-      - Firmware that keeps ASPM control shows nothing in sysfs; the kernel only refuses the write with EPERM.
-        The probe changes nothing, and is skipped in check mode.
-      - When false, C(aspm.changeable) only reflects what can be seen (file present and writable, no C(pcie_aspm=off)).
+      - Opt-in. Write the already-active ASPM policy back to find out whether the kernel accepts policy writes.
+      - Firmware that keeps ASPM control may show nothing in sysfs; the kernel refuses the policy write with EPERM.
+        Writing the bracketed word back is a no-op in the kernel otherwise, but it is a write, so a facts module
+        only makes it when asked.
+      - When asked, the probe is also made in check mode (it is the only way to learn the answer and changes nothing).
+      - Never made on a plain tree (an O(sysroot) other than C(/) without a simulation marker, such as an extracted
+        capture), as no kernel is behind its files; C(aspm.probed) stays C(false).
+      - When not probed, C(aspm.changeable) reflects what can be seen (file present and writable, no C(pcie_aspm=off)
+        and no other evidence of a lock); without evidence of a lock it predicts that a change would be accepted.
     type: bool
-    default: true
+    default: false
 attributes:
   check_mode:
-    description: Can run in check mode and return the facts; the ASPM probe is skipped.
+    description: Can run in check mode and return the facts; the ASPM probe is made only with O(probe_aspm=true).
     support: full
   diff_mode:
     description: Changes nothing, so there is no diff.
@@ -44,7 +49,7 @@ attributes:
     description: Returns its results as C(ansible_facts.inferops_amd).
     support: full
 notes:
-  - Read-only except for the optional ASPM probe, which writes the value the file already holds.
+  - Read-only by default. With O(probe_aspm=true) it writes the value the ASPM policy file already holds.
 seealso:
   - module: inferops.amd.pcie_aspm
 """
@@ -57,10 +62,13 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ ansible_facts.inferops_amd.host_class }}: {{ ansible_facts.inferops_amd.gpus | map(attribute='name') | list }}"
 
-- name: Gather facts from a recorded hardware tree
+- name: Gather facts from an extracted capture (a plain tree; nothing is written there)
   inferops.amd.hardware_facts:
-    sysroot: /srv/recorded/r9700_desktop
-    probe_aspm: false
+    sysroot: /srv/captures/r9700_desktop
+
+- name: Ask the kernel whether it accepts ASPM policy writes (a no-op write of the active policy)
+  inferops.amd.hardware_facts:
+    probe_aspm: true
 """
 
 RETURN = r"""
@@ -122,24 +130,30 @@ ansible_facts:
         simulated:
           description: Whether the sysroot is a simulated host (see docs/simulation.md).
           type: bool
+        sysroot:
+          description:
+            - The root these facts were read from. The roles act on this root when C(inferops_sysroot) is not set,
+              so C(module_defaults) alone points every task of a role at the same tree.
+          type: str
+          sample: /
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.inferops.amd.plugins.module_utils.hardware_inventory import gather
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot, with_sysroot_option
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            sysroot=dict(type="path", default="/"),
-            probe_aspm=dict(type="bool", default=True),
-        ),
+        argument_spec=with_sysroot_option(dict(
+            probe_aspm=dict(type="bool", default=False),
+        )),
         supports_check_mode=True,
     )
     root = module_sysroot(module)
-    facts = gather(root, probe_aspm=module.params["probe_aspm"] and not module.check_mode)
+    # A plain tree has no kernel to ask; SysRoot would refuse the write anyway.
+    facts = gather(root, probe_aspm=module.params["probe_aspm"] and not root.is_plain_tree)
     module.exit_json(changed=False, ansible_facts={"inferops_amd": facts})
 
 

@@ -187,7 +187,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.inferops.amd.plugins.module_utils import kernel_cmdline
 from ansible_collections.inferops.amd.plugins.module_utils.bootloader_detect import bootloader_class
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot, SysRootError
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot, with_sysroot_option
 
 
 def change_diff(before, change):
@@ -219,21 +219,20 @@ def backup_suffix():
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            sysroot=dict(type="path", default="/"),
+        argument_spec=with_sysroot_option(dict(
             present=dict(type="list", elements="str", default=[]),
             absent=dict(type="list", elements="str", default=[]),
             bootloader=dict(type="str", default="auto",
                             choices=["auto", "grub", "grubby", "systemd_boot", "kernelstub", "rpm_ostree"]),
             backup=dict(type="bool", default=True),
-        ),
+        )),
         supports_check_mode=True,
     )
     try:
         present, absent = kernel_cmdline.validate_request(module.params["present"], module.params["absent"])
-        root = SysRoot(module.params["sysroot"])
-    except (kernel_cmdline.KernelArgumentError, SysRootError) as exc:
+    except kernel_cmdline.KernelArgumentError as exc:
         module.fail_json(msg=str(exc))
+    root = module_sysroot(module)
 
     def run(argv):
         return module.run_command(argv, environ_update=root.tool_environment())

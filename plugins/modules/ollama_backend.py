@@ -219,7 +219,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot, SysRootError
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot, with_sysroot_option
 from ansible_collections.inferops.amd.plugins.module_utils import ollama_install
 from ansible_collections.inferops.amd.plugins.module_utils import ollama_backend_plan as planning
 from ansible_collections.inferops.amd.plugins.module_utils import ollama_log
@@ -354,7 +354,6 @@ ARGUMENT_SPEC = dict(
     restart=dict(type="bool", default=False),
     verify=dict(type="bool", default=False),
     verify_timeout=dict(type="int", default=60),
-    sysroot=dict(type="path", default="/"),
 )
 
 
@@ -365,9 +364,9 @@ def load(module):
         gfx = planning.validate_gfx_version(params["gfx_version_override"])
         if params["version"]:
             ollama_install.version_tuple(params["version"])
-        root = SysRoot(params["sysroot"])
+        root = module_sysroot(module)
         install = ollama_install.find_install(root, params["binary"], params["install_dir"])
-    except (planning.PlanError, ValueError, SysRootError,
+    except (planning.PlanError, ValueError,
             ollama_install.OllamaNotInstalled, ollama_install.UnknownLayout) as exc:
         module.fail_json(msg=str(exc))
     if gfx and params["backend"] in ("vulkan", "cpu"):
@@ -429,7 +428,7 @@ def apply(module, root, install, plan, new_dropin):
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=with_sysroot_option(ARGUMENT_SPEC), supports_check_mode=True)
     params = module.params
     unit = params["unit"]
     root, install, version, plan = load(module)

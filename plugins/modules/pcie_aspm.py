@@ -217,7 +217,7 @@ reboot_required:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.inferops.amd.plugins.module_utils import pcie_aspm, pcie_links, udev_rules
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError, module_sysroot
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError, module_sysroot, with_sysroot_option
 
 
 def policy_diff(before, after):
@@ -340,8 +340,7 @@ def links_diff(links):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            sysroot=dict(type="path", default="/"),
+        argument_spec=with_sysroot_option(dict(
             policy=dict(type="str", required=True, choices=list(pcie_aspm.POLICIES)),
             on_forbidden=dict(type="str", default="fail", choices=["fail", "skip"]),
             scope=dict(type="str", default="global", choices=["global", "gpu_links"]),
@@ -349,7 +348,7 @@ def main():
                              choices=list(LINK_STATE_OPTION)),
             persist=dict(type="bool", default=True),
             on_missing_link_controls=dict(type="str", default="fail", choices=["fail", "skip"]),
-        ),
+        )),
         supports_check_mode=True,
     )
     root = module_sysroot(module)

@@ -200,7 +200,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.inferops.amd.plugins.module_utils import (
     ryzenadj_info, ryzenadj_limits, ryzenadj_unit, systemd_unit)
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot, with_sysroot_option
 
 TOOL_FOLDERS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 
@@ -406,8 +406,7 @@ def run(module, root):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            sysroot=dict(type="path", default="/"),
+        argument_spec=with_sysroot_option(dict(
             stapm_limit=dict(type="float"),
             fast_limit=dict(type="float"),
             slow_limit=dict(type="float"),
@@ -415,7 +414,7 @@ def main():
             tctl_temp=dict(type="int"),
             persist=dict(type="bool", default=True),
             allow_clamped=dict(type="bool", default=True),
-        ),
+        )),
         supports_check_mode=True,
     )
     root = module_sysroot(module)

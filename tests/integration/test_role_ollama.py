@@ -1,7 +1,7 @@
 """The ollama role against scratch simulated hosts, through ansible-playbook.
 
 Each test copies a recorded host, points the role at it with
-``ollama_sysroot`` and runs a real ``ansible-playbook`` with a local
+``inferops_sysroot`` and runs a real ``ansible-playbook`` with a local
 connection.  The simulated systemctl, journalctl and ollama in the tree
 stand in for systemd and Ollama; the release archives are built here from
 the simulated binary and placeholder libraries, named and laid out like the
@@ -47,7 +47,7 @@ def play(tmp_path):
         playbook = tmp_path / "play.yml"
         playbook.write_text(PLAYBOOK)
         extra = tmp_path / "vars.json"
-        extra.write_text(json.dumps(dict(ollama_sysroot=root, **variables)))
+        extra.write_text(json.dumps(dict(inferops_sysroot=root, **variables)))
         argv = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
                 str(playbook), "-e", "@%s" % extra]
         if check:

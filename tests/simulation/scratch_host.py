@@ -12,7 +12,15 @@ written to.  A scratch host is a copy of one of them plus:
 * a record of how every volatile attribute reads after boot, so that a
   simulated reboot can put them back.
 
+PROFILE is a recorded profile's name or a capture archive made by
+inferops.amd.hardware_capture (a path ending in .tar.gz): the archive is
+extracted into DEST and gets an empty simulation marker, so the replayed host
+behaves like a kernel (brackets move, writes are checked) instead of being a
+plain tree that is only read.  Its recorded tools stay the replay scripts the
+capture put in their place.
+
 Usage: python tests/simulation/scratch_host.py PROFILE DEST     (DEST must not exist or be empty)
+       python tests/simulation/scratch_host.py CAPTURE.tar.gz DEST
        scratch_host.py --list
 """
 
@@ -21,6 +29,7 @@ import json
 import os
 import shutil
 import sys
+import tarfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -79,8 +88,39 @@ def install_tool(dest, name, folder="/usr/sbin"):
     return target
 
 
+def is_capture(profile):
+    return profile.endswith((".tar.gz", ".tgz")) and os.path.isfile(profile)
+
+
+def extract_capture(archive, dest):
+    """Extract a capture into ``dest``, refusing members that would land outside it."""
+    with tarfile.open(archive, "r:gz") as handle:
+        members = handle.getmembers()
+        for member in members:
+            name = os.path.normpath(member.name)
+            if name.startswith(("/", "..")) or not (member.isdir() or member.isfile() or member.issym()):
+                raise SystemExit("refusing capture member %r of %s: captures hold relative machine paths, "
+                                 "folders, files and symlinks only" % (member.name, archive))
+            if member.issym() and (member.linkname.startswith("/") or os.path.normpath(
+                    os.path.join(os.path.dirname(name), member.linkname)).startswith("..")):
+                raise SystemExit("refusing symlink %s -> %s in %s: it leaves the tree" % (member.name, member.linkname, archive))
+        if hasattr(tarfile, "data_filter"):
+            handle.extractall(dest, members=members, filter="tar")
+        else:
+            handle.extractall(dest, members=members)
+
+
 def make_scratch_host(profile, dest):
-    """Create a scratch copy of ``profile`` at ``dest``; return ``dest``."""
+    """Create a scratch copy of ``profile`` (a profile name or a capture archive) at ``dest``; return ``dest``."""
+    if is_capture(profile):
+        if os.path.exists(dest) and os.listdir(dest):
+            raise SystemExit("refusing to extract into non-empty %s" % dest)
+        os.makedirs(dest, exist_ok=True)
+        extract_capture(profile, dest)
+        with open(os.path.join(dest, simulated_boot.MARKER), "w", encoding="utf-8") as handle:
+            json.dump({"capture": os.path.basename(profile)}, handle, indent=2, sort_keys=True)
+        simulated_boot.load(dest).record_boot_state()
+        return dest
     if profile not in profiles():
         raise SystemExit("unknown host profile '%s'; known: %s" % (profile, ", ".join(profiles())))
     if os.path.exists(dest) and os.listdir(dest):
@@ -109,7 +149,8 @@ def main(argv=None):
         return 0
     if not args.profile or not args.dest:
         parser.error("PROFILE and DEST are required")
-    make_scratch_host(args.profile, os.path.abspath(args.dest))
+    profile = os.path.abspath(args.profile) if is_capture(args.profile) else args.profile
+    make_scratch_host(profile, os.path.abspath(args.dest))
     print(args.dest)
     return 0
 

@@ -74,3 +74,32 @@ def test_a_backup_of_the_pristine_grub_defaults_exists(host):
     contents = [read(host, "/etc/default/" + name) for name in backups
                 if host.file("/etc/default/" + name).is_file]
     assert pristine in contents, "no backup equal to the pristine file among %s" % backups
+
+
+CAPTURE = "/var/tmp/inferops-capture.tar.gz"
+REPLAY = "/var/tmp/inferops-capture-replay"
+
+
+def facts_on_guest(host, sysroot):
+    result = host.ansible("inferops.amd.hardware_facts", "sysroot=%s" % sysroot, check=False)
+    facts = result["ansible_facts"]["inferops_amd"]
+    assert facts.pop("sysroot") == sysroot
+    return facts
+
+
+def test_capture_of_the_real_vm_replays_to_the_same_facts(host):
+    """hardware_capture on a real kernel, extracted on the guest: hardware_facts there equals the live one."""
+    captured = host.ansible("inferops.amd.hardware_capture", "dest=%s" % CAPTURE, check=False)
+    assert not captured.get("failed"), captured
+    manifest = captured["manifest"]
+    assert manifest["kernel_release"] == host.run("uname -r").stdout.strip()
+    host.run_test("rm -rf %s && mkdir -p %s && tar -xzf %s -C %s" % (REPLAY, REPLAY, CAPTURE, REPLAY))
+    live = facts_on_guest(host, "/")
+    replayed = facts_on_guest(host, REPLAY)
+    assert replayed == live
+    assert manifest["host_class"] == live["host_class"]
+    # sysfs links stay links: readlink -f inside the tree lands where it does on the machine.
+    for link in host.run("ls -1 /sys/bus/pci/devices").stdout.split():
+        on_machine = host.run("readlink -f /sys/bus/pci/devices/%s" % link).stdout.strip()
+        in_tree = host.run("readlink -f %s/sys/bus/pci/devices/%s" % (REPLAY, link)).stdout.strip()
+        assert in_tree == REPLAY + on_machine

@@ -7,8 +7,11 @@ import pytest
 
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import (
     AttributeWriteError,
+    PathRecorder,
+    PlainTreeWriteError,
     SysRoot,
     SysRootError,
+    with_sysroot_option,
 )
 
 
@@ -47,8 +50,9 @@ def test_garbage_integers_read_as_default(tmp_path):
     assert SysRoot(str(tmp_path)).read_int("/value", default=-1) == -1
 
 
-def test_attribute_write_does_not_create_missing_attributes(tmp_path):
-    root = SysRoot(str(tmp_path))
+def test_attribute_write_does_not_create_missing_attributes(scratch_host):
+    root = SysRoot(scratch_host("no_amd_gpu"))
+    os.unlink(root.path("/sys/module/pcie_aspm/parameters/policy"))
     with pytest.raises(AttributeWriteError) as info:
         root.write_attribute("/sys/module/pcie_aspm/parameters/policy", "performance")
     assert info.value.errno == errno.ENOENT
@@ -56,11 +60,44 @@ def test_attribute_write_does_not_create_missing_attributes(tmp_path):
     assert not os.path.exists(root.path("/sys/module/pcie_aspm/parameters/policy"))
 
 
-def test_attribute_write_on_a_plain_tree_writes_the_word_and_newline(tmp_path):
-    target = tmp_path / "attr"
-    target.write_text("old\n")
-    SysRoot(str(tmp_path)).write_attribute("/attr", "new")
-    assert target.read_text() == "new\n"
+def test_attribute_write_on_a_plain_tree_is_refused_and_names_the_way_out(tmp_path):
+    """An extracted capture has no kernel behind it: the recorded file must stay as it is."""
+    target = tmp_path / "sys" / "module" / "pcie_aspm" / "parameters" / "policy"
+    target.parent.mkdir(parents=True)
+    target.write_text("[default] performance powersave powersupersave \n")
+    root = SysRoot(str(tmp_path))
+    assert root.is_plain_tree
+    with pytest.raises(PlainTreeWriteError) as info:
+        root.write_attribute("/sys/module/pcie_aspm/parameters/policy", "default")
+    message = str(info.value)
+    assert "/sys/module/pcie_aspm/parameters/policy" in message and str(tmp_path) in message
+    assert "plain tree" in message and "scratch_host.py" in message
+    assert isinstance(info.value, AttributeWriteError) and info.value.errno == errno.EROFS
+    assert target.read_text() == "[default] performance powersave powersupersave \n"
+
+
+def test_live_root_and_simulated_hosts_are_not_plain_trees(scratch_host):
+    assert not SysRoot("/").is_plain_tree
+    assert not SysRoot(scratch_host("r9700_desktop")).is_plain_tree
+
+
+def test_recorder_notes_every_path_touched_and_folder_listed(tmp_path):
+    (tmp_path / "proc").mkdir()
+    (tmp_path / "proc" / "cmdline").write_text("ro\n")
+    recorder = PathRecorder()
+    root = SysRoot(str(tmp_path), recorder=recorder)
+    root.read_text("/proc/cmdline")
+    root.exists("/sys/module/pcie_aspm")
+    root.list_dir("/sys/bus/pci/devices/")
+    assert recorder.touched == {"/proc/cmdline", "/sys/module/pcie_aspm", "/sys/bus/pci/devices"}
+    assert recorder.listed == {"/sys/bus/pci/devices"}
+
+
+def test_sysroot_option_is_defined_once():
+    spec = with_sysroot_option({"policy": {"type": "str"}})
+    assert spec == {"policy": {"type": "str"}, "sysroot": {"type": "path", "default": "/"}}
+    with pytest.raises(ValueError, match="defined once"):
+        with_sysroot_option({"sysroot": {"type": "str"}})
 
 
 def test_write_config_is_atomic_and_keeps_a_backup(tmp_path):

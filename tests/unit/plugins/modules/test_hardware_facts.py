@@ -34,8 +34,8 @@ def test_class_and_gpus_of_each_recorded_host(scratch_host, profile):
 
 
 def test_facts_probe_finds_the_firmware_lock(scratch_host):
-    facts = facts_of(scratch_host("aspm_locked"))
-    assert facts["aspm"]["changeable"] is False
+    facts = facts_of(scratch_host("aspm_locked"), probe_aspm=True)
+    assert facts["aspm"]["changeable"] is False and facts["aspm"]["probed"] is True
     assert "EPERM" in facts["aspm"]["reason"]
 
 
@@ -43,16 +43,48 @@ def test_probe_changes_nothing(scratch_host):
     root = scratch_host("r9700_desktop")
     policy = os.path.join(root, "sys/module/pcie_aspm/parameters/policy")
     before = open(policy).read()
-    facts = facts_of(root)
+    facts = facts_of(root, probe_aspm=True)
     assert facts["aspm"] == {"policy": "default", "available": ["default", "performance", "powersave", "powersupersave"],
                              "changeable": True, "reason": None, "probed": True}
+    assert open(policy).read() == before
+
+
+def test_facts_only_read_by_default(scratch_host, monkeypatch):
+    """Without probe_aspm the module never writes a kernel attribute, on any host."""
+    from ansible_collections.inferops.amd.plugins.module_utils import sysroot
+
+    def no_writes(self, path, value):
+        raise AssertionError("hardware_facts wrote %r to %s" % (value, path))
+    monkeypatch.setattr(sysroot.SysRoot, "write_attribute", no_writes)
+    facts = facts_of(scratch_host("r9700_desktop"))
+    assert facts["aspm"]["probed"] is False and facts["aspm"]["changeable"] is True
+
+
+def test_explicit_probe_is_made_in_check_mode_too(scratch_host):
+    root = scratch_host("aspm_locked")
+    aspm = run_module("hardware_facts", {"sysroot": root, "probe_aspm": True},
+                      check_mode=True)["ansible_facts"]["inferops_amd"]["aspm"]
+    assert aspm["probed"] is True and "EPERM" in aspm["reason"]
+
+
+def test_no_probe_on_a_plain_tree_and_the_tree_stays_as_recorded(tmp_path):
+    """An extracted capture has no kernel: asking for the probe must not write the policy file."""
+    import shutil
+    from tests.simulation.scratch_host import FIXTURE_HOSTS
+    root = str(tmp_path / "plain")
+    shutil.copytree(os.path.join(FIXTURE_HOSTS, "r9700_desktop", "root"), root, symlinks=True)
+    policy = os.path.join(root, "sys/module/pcie_aspm/parameters/policy")
+    before = open(policy).read()
+    facts = facts_of(root, probe_aspm=True)
+    assert facts["simulated"] is False and facts["sysroot"] == root
+    assert facts["aspm"]["probed"] is False and facts["aspm"]["policy"] == "default"
     assert open(policy).read() == before
 
 
 def test_the_probe_finds_the_lock_that_link_files_do_not_show(scratch_host):
     root = scratch_host("aspm_locked")
     assert os.path.isfile(os.path.join(root, "sys/bus/pci/devices/0000:03:00.0/link/l1_aspm"))
-    aspm = facts_of(root)["aspm"]
+    aspm = facts_of(root, probe_aspm=True)["aspm"]
     assert aspm["probed"] is True and aspm["changeable"] is False and "EPERM" in aspm["reason"]
     result = run_module("hardware_facts", {"sysroot": root}, check_mode=True)
     aspm = result["ansible_facts"]["inferops_amd"]["aspm"]
