@@ -35,7 +35,7 @@ def facts(root, **args):
 
 def test_workstation_facts(workstation):
     root, gpus = workstation
-    found = facts(root)
+    found = facts(root, probe_aspm=True)
     assert found["host_class"] == "rdna4_discrete"
     assert [gpu["pci_address"] for gpu in found["gpus"]] == gpus == ["0000:43:00.0", "0000:83:00.0"]
     assert {gpu["gfx_target"] for gpu in found["gpus"]} == {"gfx1201"}
@@ -78,7 +78,7 @@ def test_workstation_power_settings(workstation):
 
 def test_big_carveout_strix_halo_plans_gtt_within_memtotal(big_carveout):
     root, _gpu = big_carveout
-    found = facts(root)
+    found = facts(root, probe_aspm=True)
     assert found["host_class"] == "strix_halo"
     plan = strix_halo_gtt(found)
     assert plan["gtt_mib"] * 1024 * 1024 < found["memory_total_bytes"]
