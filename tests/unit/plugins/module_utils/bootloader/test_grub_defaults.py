@@ -1,8 +1,9 @@
-"""Editing /etc/default/grub and its drop-ins (module_utils/bootloader_grub.py)."""
+"""Editing /etc/default/grub and its drop-ins (module_utils/bootloader/grub_defaults.py)."""
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader_grub import GrubDefaults, grub_cfg_path
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader.grub_defaults import GrubDefaults
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader.grub import grub_cfg_path
 from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import CmdlineError
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
 
