@@ -261,7 +261,7 @@ def main():
         present, absent = kernel_cmdline.validate_request(module.params["present"], module.params["absent"],
                                                           module.params["allow_boot_critical"])
     except kernel_cmdline.KernelArgumentError as exc:
-        module.fail_json(msg=str(exc))
+        module.fail_json(msg=str(exc), changed=False)
     root = sysroot.module_sysroot(module)
     runner = CommandRunner(root, module.run_command)
     owner = module.params["owner"]
@@ -273,7 +273,7 @@ def main():
         before = backend.configured()
         change = backend.plan(present, absent)
     except ERRORS as exc:
-        module.fail_json(msg=str(exc))
+        module.fail_json(msg=str(exc), changed=False)
     running = kernel_cmdline.split_cmdline(root.read_text("/proc/cmdline", ""))
     new_owners = owners_state.updated_owners(owners, owner, present, change.added, before) if owner else owners
     result = dict(changed=bool(change) or new_owners != owners, bootloader=backend.name,

@@ -35,6 +35,7 @@ from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import
 
 VARIABLES = (LINUX, LINUX_DEFAULT, "GRUB_ENABLE_BLSCFG")
 SHELL = "/bin/sh"
+DEFAULTS_DIR = "/etc/default"
 _SOURCE = ('for f in "$@"; do . "./$f"; done; '
            'printf "%s\\0%s\\0%s\\0" "$GRUB_CMDLINE_LINUX" "$GRUB_CMDLINE_LINUX_DEFAULT" "$GRUB_ENABLE_BLSCFG"')
 CLEAN_ENV = ["/usr/bin/env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"]
@@ -71,6 +72,10 @@ def shell_values(runner, files, in_place=None):
     relative = [path.lstrip("/") for path, _text in files]
     scratch = None if in_place is not None else tempfile.mkdtemp(prefix="inferops-grub-")
     try:
+        if scratch is not None and runner.root.is_dir(DEFAULTS_DIR):
+            # files the defaults source by a relative path (. ./etc/default/grub.local) are there too
+            shutil.copytree(runner.root.path(DEFAULTS_DIR), os.path.join(scratch, DEFAULTS_DIR.lstrip("/")),
+                            symlinks=True)
         for (path, text), rel in zip(files, relative):
             if scratch is None:
                 continue
