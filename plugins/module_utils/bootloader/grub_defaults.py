@@ -175,12 +175,21 @@ class GrubDefaults:
         return cls(files)
 
     def configured(self):
-        return [arg for item in self.chain for arg in item.args]
+        values = self.values()
+        return values[LINUX] + values[LINUX_DEFAULT]
 
     def values(self):
-        """``{variable: [arguments]}`` as the parser folds each chain."""
-        return dict((var, [arg for item in self.chain if item.var == var for arg in item.args])
-                    for var in (LINUX, LINUX_DEFAULT))
+        """``{variable: [arguments]}`` as the shell builds them: ``"$VAR x"`` appends, ``"x $VAR"`` prepends."""
+        result = {}
+        for var in (LINUX, LINUX_DEFAULT):
+            value = []
+            for item in self.chain:
+                if item.var != var:
+                    continue
+                value = (value + item.args if item.ref == "start" else
+                         item.args + value if item.ref == "end" else list(item.args))
+            result[var] = value
+        return result
 
     def texts_after(self, changed):
         """``[(path, text)]`` of every file once ``changed`` (from :meth:`plan`) is applied."""

@@ -118,7 +118,7 @@ def test_shell_expressions_are_refused_not_guessed():
 
 def test_an_extension_written_after_the_words_keeps_its_place():
     defaults = grub(DEBIAN, ("10-x.cfg", 'GRUB_CMDLINE_LINUX_DEFAULT="mitigations=off $GRUB_CMDLINE_LINUX_DEFAULT"\n'))
-    assert defaults.configured() == ["quiet", "mitigations=off"]
+    assert defaults.configured() == ["mitigations=off", "quiet"]  # what /bin/sh makes of it: prepended
     changed = defaults.plan([], ["mitigations"])
     assert changed["/etc/default/grub.d/10-x.cfg"][1] == 'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT"\n'
 
