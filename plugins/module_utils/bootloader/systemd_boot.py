@@ -4,7 +4,9 @@
 """systemd-boot: type #1 entries written by kernel-install, and entries written by hand.
 
 Entries written by kernel-install (header ``# File created by
-.../90-loaderentry.install``) take their ``options`` from, in this order,
+.../90-loaderentry.install`` in newer systemd; in systemd 252, Debian 12, no header, but
+the file is named ``<entry token>-<version>.conf`` with the token from
+/etc/kernel/entry-token or /etc/machine-id, docs/vm-testing.md) take their ``options`` from, in this order,
 ``/etc/kernel/cmdline``, ``/usr/lib/kernel/cmdline``, ``/proc/cmdline`` without
 ``BOOT_IMAGE=``/``initrd=`` (90-loaderentry.install.in, which joins the file's
 lines with ``tr -s "$IFS" ' '``: ``#`` lines are kept, so they are kept here), and
@@ -92,6 +94,19 @@ def uki_evidence(root):
     return None
 
 
+def entry_token(root):
+    for path in ("/etc/kernel/entry-token", "/etc/machine-id"):
+        token = (root.read_text(path) or "").strip()
+        if token:
+            return token
+    return None
+
+
+def written_by_kernel_install(entry, token):
+    return entry.by_kernel_install or (token is not None and entry.fields.get("version") is not None and
+                                       entry.name == "%s-%s.conf" % (token, entry.fields["version"]))
+
+
 def without_generated(args):
     return [arg for arg in args if argument_key(arg) not in ADDED_BY_KERNEL_INSTALL]
 
@@ -106,9 +121,10 @@ class BootloaderSystemdBoot(Bootloader):
     def __init__(self, root, runner):
         super(BootloaderSystemdBoot, self).__init__(root, runner)
         self.entries = read_entries(root)
-        self.installed = [entry for entry in self.entries if entry.by_kernel_install]
+        token = entry_token(root)
+        self.installed = [entry for entry in self.entries if written_by_kernel_install(entry, token)]
         pattern = default_pattern(root)
-        self.by_hand = [entry for entry in self.entries if not entry.by_kernel_install and
+        self.by_hand = [entry for entry in self.entries if entry not in self.installed and
                         (not entry.is_fallback or is_default(entry, pattern))]
         self.default = next((entry for entry in self.entries if is_default(entry, pattern)), None)
 
@@ -189,7 +205,8 @@ class BootloaderSystemdBoot(Bootloader):
         new_lines = edit_argument_lines(lines, present, absent)
         new_text = "\n".join(" ".join(line) for line in new_lines) + "\n"
         old_text = self.root.read_text(CMDLINE_FILE)
-        entries_agree = all(without_generated(entry.options()) == flatten(new_lines) for entry in self.installed)
+        entries_agree = all(without_generated(entry.options()) == without_generated(flatten(new_lines))
+                            for entry in self.installed)
         if path == CMDLINE_FILE and flatten(new_lines) == current and entries_agree:
             return []
         tool = self.runner.require("kernel-install")
@@ -224,7 +241,7 @@ class BootloaderSystemdBoot(Bootloader):
             wanted = LoaderEntry(entry.path, change.files.get(entry.path, (None, entry.text))[1]).options()
             self._check(entry.path, now[entry.path].options(), wanted, present, absent)
         if self.installed:
-            wanted = flatten(self._cmdline_lines()[1])
+            wanted = without_generated(flatten(self._cmdline_lines()[1]))
             for entry in self.installed:
                 self._check(entry.path, without_generated(now[entry.path].options()), wanted, present, absent)
         return change.configured

@@ -19,6 +19,8 @@ from tests.unit.module_runner import run_module
 ASPM = "pcie_aspm.policy=performance"
 DEBIAN_ROOT = "root=UUID=0c6f3b1e-5a7d-4d8e-9b2f-3e1a6c9d8f72"
 ARCH_ROOT = "root=UUID=7b3f1c2e-9d4a-4e8b-a6c5-2f0e1d9c8b7a"
+MACHINE_ID = "4c1f0e8d2b6a4f3e9a7d5c0b1e2f3a4b"
+DEBIAN_ENTRY = "/boot/efi/loader/entries/%s-6.12.57+deb13-amd64.conf" % MACHINE_ID
 
 
 def path(root, machine_path):
@@ -272,7 +274,23 @@ def test_kernel_install_keeps_comment_lines_of_etc_kernel_cmdline(bootloader_hos
     run(root, present=["iommu=pt"])
     assert read(root, "/etc/kernel/cmdline") == "%s ro\n# quiet boot\nquiet iommu=pt\n" % DEBIAN_ROOT
     entry = read(root, "/boot/efi/loader/entries/4c1f0e8d2b6a4f3e9a7d5c0b1e2f3a4b-6.12.57+deb13-amd64.conf")
-    assert "options    %s ro # quiet boot quiet iommu=pt\n" % DEBIAN_ROOT in entry
+    assert "options    %s ro # quiet boot quiet iommu=pt systemd.machine_id=%s\n" % (DEBIAN_ROOT, MACHINE_ID) in entry
+
+
+def test_debian_12_layout_no_header_no_etc_kernel_cmdline(bootloader_host):
+    """systemd 252 writes no header; without /etc/kernel/cmdline the options came from /proc/cmdline."""
+    root = bootloader_host("systemd_boot_host")
+    entry = "".join(line for line in read(root, DEBIAN_ENTRY).splitlines(True) if not line.startswith("#"))
+    write(root, DEBIAN_ENTRY, entry)
+    os.unlink(path(root, "/etc/kernel/cmdline"))
+    result = run(root, present=["iommu=pt"])
+    assert result["bootloader"] == "systemd_boot"
+    assert read(root, "/etc/kernel/cmdline") == "%s ro quiet systemd.machine_id=%s iommu=pt\n" % (DEBIAN_ROOT, MACHINE_ID)
+    assert [call["argv"][:2] for call in changing_calls(root)] == [["add", "6.12.57+deb13-amd64"]]
+    assert "options    %s ro quiet systemd.machine_id=%s iommu=pt\n" % (DEBIAN_ROOT, MACHINE_ID) in read(root, DEBIAN_ENTRY)
+    assert run(root, present=["iommu=pt"])["changed"] is False
+    simulated_kernel.load(root).reboot()
+    assert read(root, "/proc/cmdline").split().count("iommu=pt") == 1
 
 
 def test_kernel_install_only_rewrites_kernels_that_have_an_entry(bootloader_host):
