@@ -62,19 +62,17 @@ options:
       - Arguments that must be on the command line, as C(name) or C(name=value).
       - A C(name=value) replaces any other value of the same name (and drops duplicates of that name) instead of adding a
         second one, so C(ttm.pages_limit=32505856) updates an older C(ttm.pages_limit=...).
-      - Must be a list; a string is refused rather than split by guesswork. Values may not contain shell or GRUB script
-        characters (C($ ` \\ ' ; & | < > ( ) { } * ? [ ] #)).
-    type: list
-    elements: str
+      - A list of strings. A single string is refused rather than split by guesswork (so the type is C(raw)).
+      - Values may not contain shell or GRUB script characters (C($ ` \\ ' ; & | < > ( ) { } * ? [ ] #)).
+    type: raw
     default: []
   absent:
     description:
       - Arguments to remove. A bare C(name) removes that name with any value; C(name=value) removes only that exact
-        argument. Must be a list.
+        argument. A list of strings, like O(present).
       - Boot-critical names (C(root), C(ro), C(rw), C(rootflags), C(init), C(cryptdevice), C(resume), C(rd.luks.uuid),
         C(rd.lvm.lv) and the like) are refused unless O(allow_boot_critical=true).
-    type: list
-    elements: str
+    type: raw
     default: []
   allow_boot_critical:
     description:

@@ -7,7 +7,10 @@
 ``linux <image> root=<device> ro <args>`` where ``<args>`` is
 ``${GRUB_CMDLINE_LINUX} ${GRUB_CMDLINE_LINUX_DEFAULT}`` for the normal entries and
 ``single ${GRUB_CMDLINE_LINUX}`` for the recovery ones.  Read-back checks every
-normal entry (the default one is among them, whatever GRUB_DEFAULT says).
+normal entry of this system (the default one is among them, whatever GRUB_DEFAULT
+says): those with the ``root=`` of the first entry, which 10_linux writes before any
+other script.  Other systems found by 30_os-prober have their own ``root=`` and
+arguments, and memtest entries (20_memtest86+) take none, so both are left out.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,7 +30,7 @@ _LINUX = re.compile(r"^\s*linux(?:16|efi)?\s+(?P<image>\S+)(?P<args>.*)$")
 
 
 def normal_entries(text):
-    """``[(title, [arguments after the image])]`` of every non-recovery entry."""
+    """``[(title, [arguments after the image])]`` of every non-recovery entry of this system."""
     found = []
     title = ""
     for line in (text or "").splitlines():
@@ -38,10 +41,13 @@ def normal_entries(text):
         linux = _LINUX.match(line)
         if linux:
             args = split_cmdline(linux.group("args"))
-            if "recovery mode" in title or "single" in args:
+            if "recovery mode" in title or "single" in args or "memtest" in linux.group("image").lower():
                 continue
             found.append((title, args))
-    return found
+    if not found:
+        return found
+    root = [arg for arg in found[0][1] if arg.startswith("root=")]
+    return [entry for entry in found if [arg for arg in entry[1] if arg.startswith("root=")] == root]
 
 
 def check_grub_cfg(path, text, wanted, present, absent):

@@ -215,9 +215,9 @@ class BootloaderSystemdBoot(Bootloader):
             version = entry.fields.get("version")
             image = kernel_image(self.root, version) if version else None
             if image is None:
+                where = (entry.path, version, version, version)
                 raise CmdlineError("%s: no kernel image for version %s (looked in /usr/lib/modules/%s/vmlinuz and "
-                                   "/boot/vmlinuz-%s); kernel-install cannot rewrite it" % (entry.path, version,
-                                                                                             version, version))
+                                   "/boot/vmlinuz-%s); kernel-install cannot rewrite it" % where)
             commands.append([tool, "add", version, image])
         if path != CMDLINE_FILE or flatten(new_lines) != current:
             files[CMDLINE_FILE] = (old_text, new_text)

@@ -238,9 +238,9 @@ def test_hand_written_entry_with_several_options_lines(bootloader_host):
     write(root, "/boot/loader/entries/arch.conf", "title Arch Linux\nlinux /vmlinuz-linux\noptions %s rw\n"
           "options loglevel=3 quiet\n# tuned by hand\n" % ARCH_ROOT)
     result = run(root, present=["loglevel=4", "iommu=pt"])
-    assert read(root, "/boot/loader/entries/arch.conf") == ("title Arch Linux\nlinux /vmlinuz-linux\noptions %s rw\n"
-                                                           "options loglevel=4 quiet iommu=pt\n# tuned by hand\n"
-                                                           % ARCH_ROOT)
+    expected = ("title Arch Linux\nlinux /vmlinuz-linux\noptions %s rw\n"
+                "options loglevel=4 quiet iommu=pt\n# tuned by hand\n" % ARCH_ROOT)
+    assert read(root, "/boot/loader/entries/arch.conf") == expected
     assert result["configured"] == [ARCH_ROOT, "rw", "loglevel=4", "quiet", "iommu=pt"]
     simulated_kernel.load(root).reboot()
     assert {"loglevel=4", "iommu=pt", "rw"} <= set(read(root, "/proc/cmdline").split())

@@ -20,6 +20,12 @@ submenu 'Advanced options for Debian GNU/Linux' $menuentry_id_option 'gnulinux-a
 \t\tlinux\t/boot/vmlinuz-6.1 root=UUID=1 ro quiet
 \t}
 }
+menuentry 'Memory test (memtest86+x64.bin)' {
+\tlinux\t/boot/memtest86+x64.bin
+}
+menuentry 'Fedora Linux 43 (on /dev/nvme1n1p3)' --class fedora {
+\tlinux /boot/vmlinuz-6.17.7-300.fc43.x86_64 root=UUID=2 ro rhgb
+}
 """
 
 
