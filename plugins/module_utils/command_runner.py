@@ -76,7 +76,8 @@ class CommandRunner:
         if "/" not in argv[0]:
             argv[0] = self.require(argv[0])
         self.calls.append(argv)
-        rc, out, err = self._run_command(argv, environ_update=self.environment(), cwd=cwd)
+        extra = {"cwd": cwd} if cwd is not None else {}
+        rc, out, err = self._run_command(argv, environ_update=self.environment(), **extra)
         if check and rc != 0:
             raise CommandError(argv, rc, out, err)
         return rc, out, err
