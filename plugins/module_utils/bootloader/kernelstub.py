@@ -9,7 +9,8 @@ The configuration is JSON with a ``default`` and a ``user`` section; the
 ``root=UUID=... ro``).  It is read directly (kernelstub has no read-only
 query), and changed only through ``kernelstub --delete-options`` and
 ``--add-options``, which split their value at spaces: values with spaces are
-refused for this backend.
+refused for this backend.  Read-back checks the configuration and the boot entry
+kernelstub rewrote, ``<esp_path>/loader/entries/Pop_OS-current.conf``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,6 +21,7 @@ import json
 
 from ansible_collections.inferops.amd.plugins.module_utils.bootloader.base import Bootloader
 from ansible_collections.inferops.amd.plugins.module_utils.bootloader.grubby import refuse_spaces
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader.loader_entries import LoaderEntry
 from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import (
     CmdlineChange,
     CmdlineError,
@@ -29,6 +31,7 @@ from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import
 )
 
 CONFIG_FILE = "/etc/kernelstub/configuration"
+ENTRY = "loader/entries/Pop_OS-current.conf"
 
 
 def parse_kernelstub_config(text):
@@ -80,11 +83,22 @@ class BootloaderKernelstub(Bootloader):
         return []
 
     def read_back(self, change, present, absent):
+        """The configuration, then the entry kernelstub writes (``options root=... ro <kernel_options>``)."""
         actual = self.configured()
         problem = missing_or_lost(actual, change.configured, present, absent)
         if problem:
             raise CmdlineError("kernelstub reported success but %s holds '%s': %s"
                                % (CONFIG_FILE, join_cmdline(actual), problem))
+        try:
+            esp = json.loads(self.root.read_text(CONFIG_FILE))["user"].get("esp_path", "/boot/efi")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            esp = "/boot/efi"
+        path = "%s/%s" % (esp.rstrip("/"), ENTRY)
+        text = self.root.read_text(path)
+        if text is not None:
+            problem = missing_or_lost(LoaderEntry(path, text).options(), change.configured, present, absent)
+            if problem:
+                raise CmdlineError("kernelstub reported success but %s does not boot it: %s" % (path, problem))
         return actual
 
     def rollback(self, change):

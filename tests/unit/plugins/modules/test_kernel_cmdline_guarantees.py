@@ -526,3 +526,16 @@ def test_a_broken_ownership_record_is_refused(scratch_host):
     write(root, "/var/lib/inferops.amd/kernel_cmdline.json", "[]")
     result = run(root, present=[ASPM], owner="rdna4_aspm", expect_failure=True)
     assert "/var/lib/inferops.amd/kernel_cmdline.json" in result["msg"]
+
+
+def test_kernelstub_whose_entry_was_not_rewritten_is_caught(bootloader_host):
+    root = bootloader_host("popos_kernelstub")
+    real = path(root, "/usr/bin/kernelstub")
+    entry = "/boot/efi/loader/entries/Pop_OS-current.conf"
+    saved = read(root, entry)
+    os.rename(real, real + ".sim")
+    # kernelstub that updates its configuration but fails to write the entry (ESP full), still exit 0
+    write(root, "/usr/bin/kernelstub", '#!/bin/sh\n"%s.sim" "$@"\ncat > "%s" <<EOF\n%sEOF\n'
+          % (real, path(root, entry), saved), mode=0o755)
+    result = run(root, present=["iommu=pt"], expect_failure=True)
+    assert entry in result["msg"] and "managed arguments are" in result["msg"] and result["changed"] is True
