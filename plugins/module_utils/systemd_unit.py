@@ -21,6 +21,8 @@ __metaclass__ = type
 
 import os
 
+from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandError, CommandRunner
+
 SYSTEM_DIR = "/etc/systemd/system"
 _SPECIAL = set(" \t\"'\\;")
 
@@ -84,8 +86,8 @@ def systemctl(root, run_command, args):
     if tool is None:
         raise SystemdUnitError("systemctl not found in %s (looked in /usr/bin, /bin, /usr/sbin, /sbin)" % root.root)
     argv = [tool] + list(args)
-    rc, out, err = run_command(argv, environ_update=root.tool_environment())
-    if rc != 0:
-        raise SystemdUnitError("'systemctl %s' failed with exit code %d: %s" % (
-            " ".join(args), rc, (err or out or "").strip()))
+    try:
+        CommandRunner(root, run_command).run(argv)
+    except CommandError as exc:
+        raise SystemdUnitError(str(exc))
     return argv

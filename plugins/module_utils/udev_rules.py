@@ -22,6 +22,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandError, CommandRunner
+
 RULES_DIR = "/etc/udev/rules.d"
 MATCH_OPERATORS = ("==", "!=")
 _PAIR = re.compile(r'\s*([A-Z_]+(?:\{[^}"]*\})?)\s*(==|!=|\+=|-=|:=|=)\s*"([^"]*)"\s*(,|$)')
@@ -165,9 +167,10 @@ def reload_udev(root, run_command):
     if udevadm is None:
         return None
     argv = [udevadm, "control", "--reload"]
-    rc, out, err = run_command(argv, environ_update=root.tool_environment())
-    if rc != 0:
-        raise UdevRuleError("'%s' failed with exit code %d: %s" % (" ".join(argv), rc, (err or out).strip()))
+    try:
+        CommandRunner(root, run_command).run(argv)
+    except CommandError as exc:
+        raise UdevRuleError(str(exc))
     return argv
 
 

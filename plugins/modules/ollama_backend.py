@@ -223,6 +223,7 @@ from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module
 from ansible_collections.inferops.amd.plugins.module_utils import ollama_install
 from ansible_collections.inferops.amd.plugins.module_utils import ollama_backend_plan as planning
 from ansible_collections.inferops.amd.plugins.module_utils import ollama_log
+from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandRunner
 from ansible_collections.inferops.amd.plugins.module_utils.systemd_dropin import (
     DropinError, parse_environment, render_environment_dropin)
 
@@ -259,7 +260,7 @@ def read_version(module, root, install):
         module.warn("%s is not executable, so its version is unknown; planning as for an old version "
                     "(set the version option to avoid this)" % install.binary)
         return None
-    rc, out, err = module.run_command([executable, "--version"], environ_update=root.tool_environment())
+    rc, out, err = CommandRunner(root, module.run_command).run([executable, "--version"], check=False)
     version = ollama_install.parse_version(out + "\n" + err)
     if version is None:
         module.warn("could not read the Ollama version from '%s --version' (rc=%s): %s; "
@@ -295,7 +296,7 @@ def run_tool(module, root, name, args):
     if tool is None:
         module.fail_json(msg="%s not found in %s (needed to %s)" % (
             name, root.root, "restart the service" if name == "systemctl" else "read the service's journal"))
-    return module.run_command([tool] + args, environ_update=root.tool_environment())
+    return CommandRunner(root, module.run_command).run([tool] + args, check=False)
 
 
 def read_journal(module, root, unit):

@@ -200,6 +200,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.inferops.amd.plugins.module_utils import (
     ryzenadj_info, ryzenadj_limits, ryzenadj_unit, systemd_unit)
+from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandRunner
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot, with_sysroot_option
 
 TOOL_FOLDERS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
@@ -241,7 +242,7 @@ class UnitPlan:
 
 
 def read_info(module, root, tool):
-    rc, out, err = module.run_command([tool, "--info"], environ_update=root.tool_environment())
+    rc, out, err = CommandRunner(root, module.run_command).run([tool, "--info"], check=False)
     if rc != 0:
         # An unreadable PM table alone makes main.c exit non-zero; the header still says what the tool found.
         info = ryzenadj_info.info_despite_exit_status(rc, out)
@@ -256,7 +257,7 @@ def read_info(module, root, tool):
 
 def apply_limits(module, root, tool, plans):
     argv = [tool] + ryzenadj_limits.write_flags(plans)
-    rc, out, err = module.run_command(argv, environ_update=root.tool_environment())
+    rc, out, err = CommandRunner(root, module.run_command).run(argv, check=False)
     if rc != 0:
         raise ryzenadj_info.classify_failure(rc, "\n".join((out or "", err or "")))
     return read_info(module, root, tool)
