@@ -41,9 +41,12 @@ import tarfile
 import tempfile
 
 from ansible_collections.inferops.amd.plugins.module_utils import (
-    amd_gpu, amdgpu_power, amdgpu_power_rules, bootloader_detect, bootloader_grub, bootloader_systemd_boot,
-    hardware_inventory,
+    amd_gpu, amdgpu_power, amdgpu_power_rules, hardware_inventory,
     ollama_install, pcie_links, ryzenadj_unit)
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader import detect as bootloader_detect
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader import grub as bootloader_grub
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader import grub_defaults
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader import systemd_boot as bootloader_systemd_boot
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import PathRecorder, SysRoot
 
 # Kept equal to galaxy.yml's version by tests/unit/plugins/module_utils/test_hardware_capture.py
@@ -154,9 +157,11 @@ def recorded_paths(source):
         _quietly(lambda card=bdf: amdgpu_power.CardPower(root, card), errors, "amdgpu_power %s" % bdf)
     for backend in bootloader_detect.BACKENDS:
         _quietly(lambda kind=backend: kind.detect(root), errors, "bootloader %s" % backend.name)
-    _quietly(lambda: bootloader_grub.GrubDefaults.read(root), errors, "grub defaults")
+    _quietly(lambda: grub_defaults.GrubDefaults.read(root), errors, "grub defaults")
     _quietly(lambda: root.read_text(bootloader_grub.grub_cfg_path(root)), errors, "grub.cfg")
-    _quietly(lambda: bootloader_systemd_boot.installed_kernels(root), errors, "installed kernels")
+    for folder in bootloader_systemd_boot.MODULES_DIRS:
+        for version in root.list_dir(folder):
+            _quietly(lambda kver=version: bootloader_systemd_boot.kernel_image(root, kver), errors, "kernel %s" % version)
     for folder in ("/boot/loader/entries", "/efi/loader/entries", "/boot/efi/loader/entries"):
         for name in root.list_dir(folder):
             root.read_text("%s/%s" % (folder, name))

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import simulated_kernel
+from tests.simulation import simulated_boot as simulated_kernel
 from ansible_collections.inferops.amd.plugins.module_utils.bootloader.rpm_ostree import BootloaderRpmOstree
 from tests.simulation.bootloader_hosts import make_bootloader_host
 from tests.unit.host_files import tool_log
