@@ -6,6 +6,7 @@ read the running kernel, the firmware variables systemd-boot sets and the files 
 against the records prepare.yml and side_effect.yml kept under /var/lib/inferops-test/.
 """
 
+import json
 import os
 
 MANAGED_ARGUMENT = "pcie_aspm.policy=performance"
@@ -67,10 +68,15 @@ def test_running_kernel_has_the_managed_argument_once(host):
     assert read(host, "/proc/cmdline").split().count(MANAGED_ARGUMENT) == 1
 
 
+def others(args):
+    """Arguments other than the managed one; the failed change's argument has its own tests."""
+    return [arg for arg in args if arg not in (MANAGED_ARGUMENT, FAILED_ARGUMENT)]
+
+
 def test_running_kernel_kept_the_arguments_it_had(host):
     before = read(host, RECORDS + "/cmdline.pristine").split()
     after = read(host, "/proc/cmdline").split()
-    assert [arg for arg in after if arg != MANAGED_ARGUMENT] == before
+    assert others(after) == before
 
 
 def test_aspm_policy_is_performance(host):
@@ -83,7 +89,7 @@ def test_the_booted_entry_carries_the_managed_argument_and_kept_the_others(host)
     pristine = entries(host, RECORDS + "/entries.pristine")
     assert name in pristine, "booted %s, not one of the entries the image had: %s" % (name, sorted(pristine))
     assert options(text).count(MANAGED_ARGUMENT) == 1
-    assert [arg for arg in options(text) if arg != MANAGED_ARGUMENT] == options(pristine[name])
+    assert others(options(text)) == options(pristine[name])
 
 
 def test_entries_changed_only_in_their_options_and_none_appeared(host):
@@ -98,6 +104,12 @@ def test_bootctl_lists_the_entry_with_the_argument(host):
     listing = host.run("bootctl --no-pager list")
     assert listing.rc == 0, listing.stderr
     assert MANAGED_ARGUMENT in listing.stdout
+
+
+def test_kernel_cmdline_failed_naming_kernel_install_and_its_error(host):
+    result = json.loads(read(host, RECORDS + "/failure-result.json"))
+    assert result["task_failed"], "kernel_cmdline succeeded although kernel-install fails: %s" % result
+    assert "kernel-install" in result["msg"] and "simulated failure" in result["msg"], result["msg"]
 
 
 def test_the_failed_change_left_no_trace(host):
