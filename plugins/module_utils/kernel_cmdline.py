@@ -9,7 +9,9 @@ strips the quotes when it parses ``param="value with spaces"`` or
 Documentation/admin-guide/kernel-parameters.rst).  Arguments are kept here in
 their raw form (quotes included), as /proc/cmdline and the bootloaders show
 them, so that whatever a user wrote round-trips byte for byte; comparisons
-use the parsed ``(name, value)`` so that both quoting styles mean the same.
+use the parsed ``(name, value)`` so that both quoting styles mean the same,
+and names compare with ``-`` and ``_`` alike, as the kernel's ``parameq()``
+(kernel/params.c, via ``dash2underscore()``) matches them.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -68,8 +70,40 @@ def argument_name(raw):
     return parse_argument(raw)[0]
 
 
+def name_key(name):
+    """The form two parameter names are compared in: ``-`` and ``_`` are the same to the kernel."""
+    return name.replace("-", "_")
+
+
+def argument_key(raw):
+    return name_key(argument_name(raw))
+
+
 def same_argument(left, right):
-    return parse_argument(left) == parse_argument(right)
+    left_name, left_value = parse_argument(left)
+    right_name, right_value = parse_argument(right)
+    return name_key(left_name) == name_key(right_name) and left_value == right_value
+
+
+# Characters a POSIX shell (GRUB defaults are shell) or GRUB's own script language
+# would interpret inside a double-quoted value, plus the separators that would let a
+# value end one command and start another.  Refused outright: escaping them would be
+# a second quoting layer every later read has to undo.
+SHELL_METACHARACTERS = "$`\\';&|<>(){}*?[]#"
+
+# Arguments without which a host may not find or unlock its root file system, or
+# resume; ``absent`` refuses them unless allow_boot_critical is set.
+BOOT_CRITICAL = ("root", "rootflags", "rootfstype", "ro", "rw", "init", "cryptdevice", "cryptkey", "resume",
+                 "resume_offset", "rd.luks.uuid", "rd.luks.name", "rd.luks.options", "rd.lvm.lv", "rd.lvm.vg",
+                 "rd.md.uuid", "luks.uuid", "luks.name", "ostree", "systemd.machine_id", "boot", "rd.auto")
+
+
+def refuse_metacharacters(text):
+    bad = sorted(set(char for char in text if char in SHELL_METACHARACTERS))
+    if bad:
+        raise KernelArgumentError("kernel argument %r contains %s; shell and GRUB script characters (%s) are "
+                                  "refused because every bootloader backend would have to escape them differently"
+                                  % (text, " ".join(bad), " ".join(SHELL_METACHARACTERS)))
 
 
 def normalize_argument(text):
@@ -85,6 +119,7 @@ def normalize_argument(text):
         raise KernelArgumentError("kernel argument %r contains a line break or NUL; the command line is one line" % text)
     if not text.strip():
         raise KernelArgumentError("empty kernel argument; give name or name=value")
+    refuse_metacharacters(text)
     if text != text.strip():
         raise KernelArgumentError("kernel argument %r has leading or trailing white space" % text)
     name, value = parse_argument(text)
@@ -103,21 +138,38 @@ def normalize_argument(text):
     return '%s="%s"' % (name, value)
 
 
-def validate_request(present, absent):
+def require_list(option, value):
+    """``present``/``absent`` must be YAML lists: a string would be split (or not) by guesswork."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise KernelArgumentError("%s must be a list of arguments (one per item), got the %s %r; write %s: [%s]"
+                                  % (option, type(value).__name__, value, option,
+                                     ", ".join(str(value).split()) if isinstance(value, str) else "..."))
+    return value
+
+
+def validate_request(present, absent, allow_boot_critical=False):
     """Normalized ``(present, absent)``; KernelArgumentError on anything unusable.
 
     ``present`` names may appear once; an ``absent`` entry may be a bare name
     (every value goes) or an exact ``name=value``.  Nothing may be asked to
-    be both present and absent.
+    be both present and absent, and boot-critical names are not removed
+    unless ``allow_boot_critical``.
     """
-    wanted = [normalize_argument(arg) for arg in present or []]
-    unwanted = [normalize_argument(arg) for arg in absent or []]
+    wanted = [normalize_argument(arg) for arg in require_list("present", present)]
+    unwanted = [normalize_argument(arg) for arg in require_list("absent", absent)]
     seen = {}
     for arg in wanted:
-        name = argument_name(arg)
+        name = argument_key(arg)
         if name in seen and not same_argument(seen[name], arg):
             raise KernelArgumentError("'%s' and '%s' both asked for; give one value per name" % (seen[name], arg))
         seen[name] = arg
+    critical = [arg for arg in unwanted if argument_key(arg) in [name_key(name) for name in BOOT_CRITICAL]]
+    if critical and not allow_boot_critical:
+        raise KernelArgumentError("absent: %s would remove what the host needs to find, unlock or resume its root "
+                                  "file system (boot-critical: %s); set allow_boot_critical: true if that is meant"
+                                  % (", ".join(critical), ", ".join(BOOT_CRITICAL)))
     for arg in unwanted:
         for keep in wanted:
             if matches_absent(keep, arg):
@@ -137,7 +189,7 @@ def matches_absent(arg, absent):
     """Does ``absent`` (bare name, or exact name=value) remove ``arg``?"""
     name, value = parse_argument(absent)
     if value is None and "=" not in absent:
-        return argument_name(arg) == name
+        return argument_key(arg) == name_key(name)
     return same_argument(arg, absent)
 
 
@@ -160,8 +212,8 @@ def plan_cmdline_change(current, present, absent):
                 kept.append(old)
         args = kept
     for arg in present:
-        name = argument_name(arg)
-        places = [i for i, old in enumerate(args) if argument_name(old) == name]
+        name = argument_key(arg)
+        places = [i for i, old in enumerate(args) if argument_key(old) == name]
         if len(places) == 1 and same_argument(args[places[0]], arg):
             continue
         if places:
@@ -176,11 +228,12 @@ def plan_cmdline_change(current, present, absent):
 
 def managed_arguments(args, present, absent):
     """The arguments of ``args`` this request manages (named in present or absent)."""
-    names = set(argument_name(arg) for arg in present)
+    names = set(argument_key(arg) for arg in present)
     out = []
     for arg in args:
-        if argument_name(arg) in names or any(matches_absent(arg, gone) for gone in absent):
-            out.append(parse_argument(arg))
+        if argument_key(arg) in names or any(matches_absent(arg, gone) for gone in absent):
+            name, value = parse_argument(arg)
+            out.append((name_key(name), value))
     return sorted(out, key=lambda pair: (pair[0], pair[1] or ""))
 
 
@@ -196,7 +249,34 @@ def running_arguments(proc_cmdline_text):
 
 
 class CmdlineError(Exception):
-    """A bootloader could not be read or changed; the message says what and where."""
+    """A bootloader could not be read or changed; the message says what and where.
+
+    ``changed`` is True when something on the host may already differ (a
+    tool-driven backend failed part way, or a rollback failed).
+    """
+
+    def __init__(self, message, changed=False):
+        super(CmdlineError, self).__init__(message)
+        self.changed = changed
+
+
+def missing_or_lost(actual, wanted, present, absent):
+    """Why ``actual`` (read back) is not ``wanted``: managed arguments wrong, unmanaged ones gone; '' when fine."""
+    problems = []
+    if managed_arguments(actual, present, absent) != managed_arguments(wanted, present, absent):
+        problems.append("managed arguments are %s instead of %s" % (
+            join_cmdline(managed_raw(actual, present, absent)) or "(none)",
+            join_cmdline(managed_raw(wanted, present, absent)) or "(none)"))
+    lost = [arg for arg in wanted if not any(same_argument(arg, have) for have in actual)
+            and not managed_raw([arg], present, absent)]
+    if lost:
+        problems.append("lost %s" % join_cmdline(lost))
+    return "; ".join(problems)
+
+
+def managed_raw(args, present, absent):
+    names = set(argument_key(arg) for arg in present)
+    return [arg for arg in args if argument_key(arg) in names or any(matches_absent(arg, gone) for gone in absent)]
 
 
 class CmdlineChange:
@@ -208,10 +288,12 @@ class CmdlineChange:
     use once the change is applied.  An empty change is falsy.
     """
 
-    def __init__(self, configured, files=None, commands=None):
+    def __init__(self, configured, files=None, commands=None, added=None, removed=None):
         self.configured = configured
         self.files = files or {}
         self.commands = commands or []
+        self.added = list(added or [])
+        self.removed = list(removed or [])
 
     def __bool__(self):
         return bool(self.files or self.commands)

@@ -259,6 +259,8 @@ class SimulatedKernel:
         with open(os.path.join(folder, entries[-1]), "r", encoding="utf-8") as handle:
             for line in handle:
                 key, dummy, value = line.strip().partition(" ")
+                if key == "options" and key in fields:  # systemd-boot joins every options line
+                    fields[key] += " " + value.strip()
                 fields.setdefault(key, value.strip())
         if "options" not in fields:
             raise IOError("no 'options' line in the boot entry")

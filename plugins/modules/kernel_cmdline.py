@@ -17,27 +17,41 @@ description:
   - Every tuning of this collection that must survive a reboot ends here, for example C(pcie_aspm.policy=performance)
     on RDNA4 hosts (000_801ea008df5064be.txt) or C(iommu=pt) and C(ttm.pages_limit=...) on Strix Halo
     (001_102de17d7c33d8a2.txt).
+  - "Nothing is trusted to this module's own parsing: the GRUB defaults are also sourced by a real C(/bin/sh) (clean
+    environment, from inside O(sysroot)) before and after the edit, and the module refuses, naming the file and line,
+    when the shell reads them differently; after the change it reads back what will really boot (every normal entry's
+    C(linux) line of the regenerated grub.cfg, the systemd-boot entries' C(options), the tools' own queries) and, when
+    a managed argument is wrong or an unmanaged one vanished, puts every file back and fails naming the file."
   - "GRUB (Debian, Ubuntu, Arch): edits C(/etc/default/grub) and C(/etc/default/grub.d/*.cfg) in place. An argument
     already configured is replaced or removed where it is (either C(GRUB_CMDLINE_LINUX) or C(GRUB_CMDLINE_LINUX_DEFAULT),
     in whichever file). A new argument goes to the assignment the final C(GRUB_CMDLINE_LINUX_DEFAULT) starts from: the
     last file that sets it outright (not C(VAR=\"$VAR ...\")), usually C(/etc/default/grub). Drop-ins sourced later only
     extend that value, so none can undo the change, and the user's own drop-ins stay untouched. Every other line, comment
     and the quoting style are kept. Then C(update-grub) runs (else C(grub-mkconfig -o) or C(grub2-mkconfig -o) with the
-    host's grub.cfg); when it fails every edited file is put back and the module fails with the tool's error output."
-  - The tool-driven backends read the arguments back after the call and fail when the managed ones did not land.
+    host's grub.cfg); when it fails every edited file and grub.cfg are put back and the module fails with the tool's
+    error output. C(GRUB_ENABLE_BLSCFG=true) is refused (the BLS entries boot; use C(grubby))."
+  - The tool-driven backends read the arguments back after the call and fail (with C(changed=true), as the tool may
+    have applied part of it) when the managed ones did not land.
   - "grubby (Fedora, RHEL): reads C(grubby --info=ALL) and, only when an entry differs, runs
-    C(grubby --update-kernel=ALL --args=... --remove-args=...)."
+    C(grubby --update-kernel=ALL --args=... --remove-args=...); RV(added)/RV(removed) and the read-back cover every
+    entry."
   - "kernelstub (Pop!_OS): reads C(/etc/kernelstub/configuration) and, only when it differs, runs
     C(kernelstub --delete-options ... --add-options ...)."
   - "rpm-ostree (Fedora Atomic, Bazzite, bootc): reads C(rpm-ostree kargs) and, only when it differs, runs
-    C(rpm-ostree kargs --delete=... --append=...), which stages a deployment for the next boot."
-  - "systemd-boot: writes C(/etc/kernel/cmdline) and runs C(kernel-install add <version> <image>) for every installed
-    kernel; restores the file when that fails."
+    C(rpm-ostree kargs --delete-if-present=... --append-if-missing=...), which stages a deployment for the next boot;
+    waits while another rpm-ostree transaction is in progress."
+  - "systemd-boot: entries written by kernel-install get their options from C(/etc/kernel/cmdline), which is edited,
+    then C(kernel-install add <version> <image>) runs for each kernel that already has such an entry. Entries written
+    by hand (Arch's C(arch.conf)) have their C(options) lines edited in place: the default entry and every entry that is
+    not a fallback. Unified kernel images and managed arguments in C(/etc/kernel/cmdline.d) or C(/etc/cmdline.d) are
+    refused. On any failure every entry and file is restored and entries created meanwhile are removed."
   - Arguments with quotes, spaces or C(=) in the value (C(acpi_osi="!Windows 2020"), C(amdgpu.ppfeaturemask=0xffffffff))
     round-trip unchanged; a value with spaces and no quotes is written as C(name="value"). Both quoting styles the kernel
     accepts compare equal. grubby and kernelstub split at spaces, so they refuse values with spaces.
-  - Bad input (an empty argument or name, a name with spaces, a line break, an argument both present and absent, two
-    values for one name) fails before anything is read or touched.
+  - Parameter names compare with C(-) and C(_) alike, as the kernel does (C(parameq()) in kernel/params.c).
+  - Bad input (not a list, an empty argument or name, a name with spaces, a line break, shell or GRUB script
+    characters, an argument both present and absent, two values for one name, a boot-critical name in O(absent)) fails
+    before anything is read or touched.
 author:
   - inferops.amd contributors (@inferops)
 extends_documentation_fragment:
@@ -48,16 +62,30 @@ options:
       - Arguments that must be on the command line, as C(name) or C(name=value).
       - A C(name=value) replaces any other value of the same name (and drops duplicates of that name) instead of adding a
         second one, so C(ttm.pages_limit=32505856) updates an older C(ttm.pages_limit=...).
-    type: list
-    elements: str
+      - A list of strings. A single string is refused rather than split by guesswork (so the type is C(raw)).
+      - Values may not contain shell or GRUB script characters (C($ ` \\ ' ; & | < > ( ) { } * ? [ ] #)).
+    type: raw
     default: []
   absent:
     description:
       - Arguments to remove. A bare C(name) removes that name with any value; C(name=value) removes only that exact
-        argument.
-    type: list
-    elements: str
+        argument. A list of strings, like O(present).
+      - Boot-critical names (C(root), C(ro), C(rw), C(rootflags), C(init), C(cryptdevice), C(resume), C(rd.luks.uuid),
+        C(rd.lvm.lv) and the like) are refused unless O(allow_boot_critical=true).
+    type: raw
     default: []
+  allow_boot_critical:
+    description:
+      - Allow O(absent) to name an argument the host may need to find, unlock or resume its root file system.
+    type: bool
+    default: false
+  owner:
+    description:
+      - Record the arguments this task adds under this name in C(/var/lib/inferops.amd/kernel_cmdline.json) on the host.
+      - On later runs with the same owner, an argument the owner recorded but no longer lists in O(present) is removed
+        (unless another owner records it too). Arguments that were on the command line before are never recorded, so
+        they are never removed on an owner's behalf.
+    type: str
   bootloader:
     description:
       - Which backend holds the command line. C(auto) looks in this order for rpm-ostree (C(/run/ostree-booted) and the
@@ -172,6 +200,12 @@ backup_file:
   returned: when a backup was made
   type: str
   sample: /etc/default/grub.12345.2026-11-22@20:15:00~
+released:
+  description: Arguments O(owner) had recorded and no longer asks for, removed by this run.
+  returned: always
+  type: list
+  elements: str
+  sample: [pcie_aspm.policy=performance]
 backup_files:
   description: Every backup made.
   returned: when a backup was made
@@ -186,8 +220,12 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.inferops.amd.plugins.module_utils import kernel_cmdline
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader_detect import bootloader_class
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot, SysRootError
+from ansible_collections.inferops.amd.plugins.module_utils import kernel_cmdline_owners as owners_state
+from ansible_collections.inferops.amd.plugins.module_utils import sysroot
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader.detect import bootloader_class
+from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandError, CommandRunner
+
+ERRORS = (kernel_cmdline.CmdlineError, CommandError)
 
 
 def change_diff(before, change):
@@ -199,20 +237,6 @@ def change_diff(before, change):
              "before": "\n".join(before) + "\n", "after": "\n".join(change.configured) + "\n"}]
 
 
-def read_back(module, root, run, backend, change, present, absent):
-    """What a tool-driven bootloader holds after the call; fails when the managed arguments did not land."""
-    try:
-        actual = type(backend)(root, run).configured()
-    except kernel_cmdline.CmdlineError as exc:
-        module.fail_json(msg="%s ran but its arguments cannot be read back: %s" % (backend.name, exc), changed=True)
-    wanted = kernel_cmdline.managed_arguments(change.configured, present, absent)
-    if kernel_cmdline.managed_arguments(actual, present, absent) != wanted:
-        module.fail_json(msg="%s reported success but holds %s instead of %s" % (
-            backend.name, kernel_cmdline.join_cmdline(actual), kernel_cmdline.join_cmdline(change.configured)),
-            changed=True, configured=actual)
-    return actual
-
-
 def backup_suffix():
     return ".%d.%s~" % (os.getpid(), time.strftime("%Y-%m-%d@%H:%M:%S"))
 
@@ -221,8 +245,10 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             sysroot=dict(type="path", default="/"),
-            present=dict(type="list", elements="str", default=[]),
-            absent=dict(type="list", elements="str", default=[]),
+            present=dict(type="raw", default=[]),
+            absent=dict(type="raw", default=[]),
+            allow_boot_critical=dict(type="bool", default=False),
+            owner=dict(type="str"),
             bootloader=dict(type="str", default="auto",
                             choices=["auto", "grub", "grubby", "systemd_boot", "kernelstub", "rpm_ostree"]),
             backup=dict(type="bool", default=True),
@@ -230,37 +256,43 @@ def main():
         supports_check_mode=True,
     )
     try:
-        present, absent = kernel_cmdline.validate_request(module.params["present"], module.params["absent"])
-        root = SysRoot(module.params["sysroot"])
-    except (kernel_cmdline.KernelArgumentError, SysRootError) as exc:
-        module.fail_json(msg=str(exc))
-
-    def run(argv):
-        return module.run_command(argv, environ_update=root.tool_environment())
-
+        present, absent = kernel_cmdline.validate_request(module.params["present"], module.params["absent"],
+                                                          module.params["allow_boot_critical"])
+    except kernel_cmdline.KernelArgumentError as exc:
+        module.fail_json(msg=str(exc), changed=False)
+    root = sysroot.module_sysroot(module)
+    runner = CommandRunner(root, module.run_command)
+    owner = module.params["owner"]
     try:
-        backend = bootloader_class(root, module.params["bootloader"])(root, run)
+        owners = owners_state.read_owners(root) if owner else {}
+        released = owners_state.released(owners, owner, present) if owner else []
+        absent = absent + released
+        backend = bootloader_class(root, module.params["bootloader"])(root, runner)
         before = backend.configured()
         change = backend.plan(present, absent)
-    except kernel_cmdline.CmdlineError as exc:
-        module.fail_json(msg=str(exc))
+    except ERRORS as exc:
+        module.fail_json(msg=str(exc), changed=False)
     running = kernel_cmdline.split_cmdline(root.read_text("/proc/cmdline", ""))
-    plan = kernel_cmdline.plan_cmdline_change(before, present, absent)
-    result = dict(changed=bool(change), bootloader=backend.name, configured=change.configured, running=running,
-                  added=plan.added, removed=plan.removed, commands=[list(argv) for argv in change.commands])
+    new_owners = owners_state.updated_owners(owners, owner, present, change.added, before) if owner else owners
+    result = dict(changed=bool(change) or new_owners != owners, bootloader=backend.name,
+                  configured=change.configured, running=running, added=change.added, removed=change.removed,
+                  released=[arg for arg in released if any(arg == gone for gone in change.removed)],
+                  commands=[list(argv) for argv in change.commands])
     if change and module._diff:
         result["diff"] = change_diff(before, change)
     if change and not module.check_mode:
         try:
-            backups = backend.apply(change, backup_suffix() if module.params["backup"] else None)
-        except kernel_cmdline.CmdlineError as exc:
-            result.update(changed=False, configured=before)
+            backups, result["configured"] = backend.commit(
+                change, backup_suffix() if module.params["backup"] else None, present, absent)
+        except ERRORS as exc:
+            changed = getattr(exc, "changed", False)
+            result.update(changed=changed, configured=change.configured if changed else before)
             result.pop("diff", None)
             module.fail_json(msg="%s bootloader change failed: %s" % (backend.name, exc), **result)
         if backups:
             result.update(backup_file=backups[0], backup_files=backups)
-        if not backend.edits_files:
-            result["configured"] = read_back(module, root, run, backend, change, present, absent)
+    if owner and new_owners != owners and not module.check_mode:
+        owners_state.write_owners(root, new_owners)
     result["reboot_required"] = kernel_cmdline.reboot_required(result["configured"], running, present, absent)
     module.exit_json(**result)
 

@@ -141,3 +141,45 @@ def test_reboot_required_treats_quoting_styles_as_equal():
 
 def test_running_arguments_drop_what_the_bootloader_adds():
     assert running_arguments("BOOT_IMAGE=/vmlinuz initrd=\\EFI\\x root=UUID=1 ro\n") == ["root=UUID=1", "ro"]
+
+
+# -- issue 11: lists only, shell characters, boot-critical names, - and _ ------------------------------------------
+
+@pytest.mark.parametrize("value", ["memmap=64M$0x10000000", "a=`x`", "a=${X}", "a=1;b", "a=1|b", "a=$(id)",
+                                   "a='x'", "a=x\\y", "a=<x>", "a=x&", "a=[x]", "a=#x"])
+def test_shell_and_grub_script_characters_are_refused(value):
+    from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import validate_request
+    with pytest.raises(KernelArgumentError, match="shell and GRUB script characters"):
+        validate_request([value], [])
+    with pytest.raises(KernelArgumentError, match="shell and GRUB script characters"):
+        validate_request([], [value])
+
+
+@pytest.mark.parametrize("option", ["present", "absent"])
+@pytest.mark.parametrize("value", ["iommu=pt", "iommu=pt quiet", {"iommu": "pt"}, 3])
+def test_present_and_absent_must_be_lists(option, value):
+    from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import validate_request
+    with pytest.raises(KernelArgumentError, match="%s must be a list" % option):
+        validate_request(value if option == "present" else [], value if option == "absent" else [])
+
+
+@pytest.mark.parametrize("name", ["root", "ro", "rw", "rootflags=subvol=@", "cryptdevice", "rd.luks.uuid=1",
+                                  "resume", "resume-offset", "init", "rd.lvm.lv"])
+def test_boot_critical_names_need_the_explicit_option(name):
+    from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import validate_request
+    with pytest.raises(KernelArgumentError, match="boot-critical"):
+        validate_request([], [name])
+    assert validate_request([], [name], allow_boot_critical=True) == ([], [name])
+
+
+def test_names_compare_with_dash_and_underscore_alike():
+    from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import (
+        matches_absent,
+        plan_cmdline_change,
+        same_argument,
+    )
+    assert same_argument("nvme_core.default_ps_max_latency_us=0", "nvme-core.default-ps-max-latency-us=0")
+    assert not same_argument("a-b=1", "a_b=2")
+    assert matches_absent("transparent_hugepage=always", "transparent-hugepage")
+    plan = plan_cmdline_change(["quiet", "amd_pstate=passive"], ["amd-pstate=active"], [])
+    assert plan.args == ["quiet", "amd-pstate=active"] and plan.removed == ["amd_pstate=passive"]

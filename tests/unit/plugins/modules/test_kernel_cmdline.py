@@ -274,12 +274,12 @@ def test_systemd_boot_failure_restores_etc_kernel_cmdline(bootloader_host):
 def test_rpm_ostree_stages_a_deployment_and_reads_it_back(bootloader_host):
     root = bootloader_host("bazzite_rpm_ostree")
     result = run(root, present=["ttm.pages_limit=32505856"])
-    assert changing_calls(root)[0]["argv"] == ["kargs", "--append=ttm.pages_limit=32505856"]
+    assert changing_calls(root)[0]["argv"] == ["kargs", "--append-if-missing=ttm.pages_limit=32505856"]
     assert os.path.exists(os.path.join(root, "boot/loader/entries/ostree-2-default.conf"))
     assert "ttm.pages_limit=32505856" in result["configured"]
     replaced = run(root, present=["ttm.pages_limit=15728640"])
-    assert changing_calls(root)[-1]["argv"] == ["kargs", "--delete=ttm.pages_limit=32505856",
-                                                "--append=ttm.pages_limit=15728640"]
+    assert changing_calls(root)[-1]["argv"] == ["kargs", "--delete-if-present=ttm.pages_limit=32505856",
+                                                "--append-if-missing=ttm.pages_limit=15728640"]
     assert replaced["configured"].count("ttm.pages_limit=15728640") == 1
 
 
@@ -306,11 +306,15 @@ def test_no_bootloader_fails_saying_what_was_looked_for(scratch_host):
 
 def test_an_explicit_backend_is_used_even_when_another_would_be_detected(scratch_host, bootloader_host):
     fedora = scratch_host("strix_halo_128g")  # grubby would be detected; /etc/default/grub is there too
-    result = run(fedora, present=["rhgb"], bootloader="grub", check_mode=True)
-    assert result["bootloader"] == "grub" and result["changed"] is False and result["configured"] == ["rhgb", "quiet"]
+    # Forced GRUB on Fedora: its GRUB_ENABLE_BLSCFG=true means grub.cfg is not what boots, so refuse.
+    before = read(fedora, "/etc/default/grub")
+    refused = run(fedora, present=["iommu=pt"], bootloader="grub", expect_failure=True)
+    assert "GRUB_ENABLE_BLSCFG=true" in refused["msg"] and "grubby" in refused["msg"]
+    assert read(fedora, "/etc/default/grub") == before and tool_log(fedora) == []
     popos = bootloader_host("popos_kernelstub")
-    failed = run(popos, present=["iommu=pt"], bootloader="systemd_boot", expect_failure=True)
-    assert "systemd-boot needs kernel-install" in failed["msg"] and changing_calls(popos) == []
+    forced = run(popos, present=["iommu=pt"], bootloader="systemd_boot", check_mode=True, diff=True)
+    assert forced["bootloader"] == "systemd_boot" and changing_calls(popos) == []
+    assert [item["before_header"] for item in forced["diff"]] == ["/boot/efi/loader/entries/Pop_OS-current.conf"]
 
 
 def test_a_tool_that_reports_success_without_changing_anything_is_caught(scratch_host):
@@ -321,6 +325,6 @@ def test_a_tool_that_reports_success_without_changing_anything_is_caught(scratch
                      "if any(a.startswith('--info') for a in sys.argv[1:]):\n"
                      "    print('index=0\\nkernel=\"/boot/vmlinuz-x\"\\nargs=\"ro quiet\"\\nroot=\"UUID=1\"')\n")
     result = run(root, present=["iommu=pt"], expect_failure=True)
-    assert result["msg"] == ("grubby reported success but holds root=UUID=1 ro quiet instead of "
-                             "root=UUID=1 ro quiet iommu=pt")
+    assert "grubby reported success but the entry of /boot/vmlinuz-x holds 'root=UUID=1 ro quiet'" in result["msg"]
+    assert "managed arguments are (none) instead of iommu=pt" in result["msg"]
     assert result["changed"] is True

@@ -1,8 +1,8 @@
-"""kernelstub's configuration file (module_utils/bootloader_kernelstub.py)."""
+"""kernelstub's configuration file (module_utils/bootloader/kernelstub.py)."""
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader_kernelstub import parse_kernelstub_config
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader.kernelstub import parse_kernelstub_config
 from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import CmdlineError
 
 

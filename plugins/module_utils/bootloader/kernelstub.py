@@ -18,11 +18,13 @@ __metaclass__ = type
 
 import json
 
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader_grubby import refuse_spaces, run_commands
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader.base import Bootloader
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader.grubby import refuse_spaces
 from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import (
     CmdlineChange,
     CmdlineError,
     join_cmdline,
+    missing_or_lost,
     plan_cmdline_change,
 )
 
@@ -40,19 +42,16 @@ def parse_kernelstub_config(text):
     return list(options)
 
 
-class BootloaderKernelstub:
+class BootloaderKernelstub(Bootloader):
     """Pop!_OS: kernelstub --add-options / --delete-options."""
 
     name = "kernelstub"
     looked_for = "kernelstub: the kernelstub tool and /etc/kernelstub/configuration"
-    edits_files = False
+    tool_driven = True
 
-    def __init__(self, root, run):
-        self.root = root
-        self.run = run
-        self.tool = root.find_tool("kernelstub")
-        if self.tool is None:
-            raise CmdlineError("kernelstub is not installed in %s" % root.root)
+    def __init__(self, root, runner):
+        super(BootloaderKernelstub, self).__init__(root, runner)
+        self.tool = runner.require("kernelstub")
 
     @classmethod
     def detect(cls, root):
@@ -72,7 +71,21 @@ class BootloaderKernelstub:
             argv += ["--delete-options", join_cmdline(plan.removed)]
         if plan.added:
             argv += ["--add-options", join_cmdline(plan.added)]
-        return CmdlineChange(plan.args, commands=[argv] if len(argv) > 1 else [])
+        return CmdlineChange(plan.args, commands=[argv] if len(argv) > 1 else [], added=plan.added,
+                             removed=plan.removed)
 
     def apply(self, change, backup_suffix):
-        return run_commands(self.run, change)
+        for argv in change.commands:
+            self.runner.run(argv)
+        return []
+
+    def read_back(self, change, present, absent):
+        actual = self.configured()
+        problem = missing_or_lost(actual, change.configured, present, absent)
+        if problem:
+            raise CmdlineError("kernelstub reported success but %s holds '%s': %s"
+                               % (CONFIG_FILE, join_cmdline(actual), problem))
+        return actual
+
+    def rollback(self, change):
+        return []

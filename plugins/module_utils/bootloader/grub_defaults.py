@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, inferops.amd contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""GRUB defaults: /etc/default/grub and /etc/default/grub.d/*.cfg, applied with update-grub.
+"""GRUB defaults: /etc/default/grub and /etc/default/grub.d/*.cfg, parsed and edited as text.
 
 ``grub-mkconfig`` (which Debian's ``update-grub`` runs) sources
 ``/etc/default/grub`` and then every ``/etc/default/grub.d/*.cfg`` in name
@@ -34,9 +34,8 @@ __metaclass__ = type
 import re
 
 from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import (
-    CmdlineChange,
     CmdlineError,
-    argument_name,
+    argument_key,
     join_cmdline,
     matches_absent,
     same_argument,
@@ -176,7 +175,25 @@ class GrubDefaults:
         return cls(files)
 
     def configured(self):
-        return [arg for item in self.chain for arg in item.args]
+        values = self.values()
+        return values[LINUX] + values[LINUX_DEFAULT]
+
+    def values(self):
+        """``{variable: [arguments]}`` as the shell builds them: ``"$VAR x"`` appends, ``"x $VAR"`` prepends."""
+        result = {}
+        for var in (LINUX, LINUX_DEFAULT):
+            value = []
+            for item in self.chain:
+                if item.var != var:
+                    continue
+                value = (value + item.args if item.ref == "start" else
+                         item.args + value if item.ref == "end" else list(item.args))
+            result[var] = value
+        return result
+
+    def texts_after(self, changed):
+        """``[(path, text)]`` of every file once ``changed`` (from :meth:`plan`) is applied."""
+        return [(path, changed[path][1] if path in changed else text) for path, text in self.files]
 
     def plan(self, present, absent):
         """``{path: (old text, new text)}`` for the files that change."""
@@ -185,7 +202,7 @@ class GrubDefaults:
         appended = []
         for arg in present:
             places = [(item, i) for item in self.chain for i, old in enumerate(item.args)
-                      if argument_name(old) == argument_name(arg)]
+                      if argument_key(old) == argument_key(arg)]
             if len(places) == 1 and same_argument(places[0][0].args[places[0][1]], arg):
                 continue
             if places:
@@ -217,89 +234,3 @@ class GrubDefaults:
             if new != old[path]:
                 changed[path] = (old[path], new)
         return changed
-
-
-# (tool, arguments): update-grub on Debian/Ubuntu knows its own output file;
-# elsewhere grub-mkconfig needs -o with the grub.cfg of that distribution.
-REGENERATORS = (("update-grub", ()), ("grub-mkconfig", ("-o", "{cfg}")), ("grub2-mkconfig", ("-o", "{cfg}")))
-GRUB_CFG_CANDIDATES = ("/boot/grub/grub.cfg", "/boot/grub2/grub.cfg")
-
-
-class BootloaderGrub:
-    """Kernel arguments in the GRUB defaults files, applied with update-grub or grub-mkconfig."""
-
-    name = "grub"
-    looked_for = "GRUB: /etc/default/grub and one of update-grub, grub-mkconfig, grub2-mkconfig"
-    edits_files = True
-
-    def __init__(self, root, run):
-        self.root = root
-        self.run = run
-        self.defaults = GrubDefaults.read(root)
-
-    @classmethod
-    def detect(cls, root):
-        return root.exists(DEFAULT_FILE) and regenerator(root) is not None
-
-    def configured(self):
-        return self.defaults.configured()
-
-    def plan(self, present, absent):
-        files = self.defaults.plan(present, absent)
-        if not files:
-            return CmdlineChange(self.defaults.configured())
-        tool = regenerator(self.root)
-        if tool is None:
-            raise CmdlineError("none of update-grub, grub-mkconfig, grub2-mkconfig is installed")
-        return CmdlineChange(self.defaults.configured(), files=files, commands=[tool])
-
-    def apply(self, change, backup_suffix):
-        """Write the files, regenerate grub.cfg; on failure put every file back and raise."""
-        return apply_files_then_commands(self.root, self.run, change, backup_suffix)
-
-
-def grub_cfg_path(root):
-    for path in GRUB_CFG_CANDIDATES:
-        if root.exists(path):
-            return path
-    return GRUB_CFG_CANDIDATES[1] if root.is_dir("/boot/grub2") else GRUB_CFG_CANDIDATES[0]
-
-
-def regenerator(root):
-    """argv of the tool that rebuilds grub.cfg, or None."""
-    for name, args in REGENERATORS:
-        tool = root.find_tool(name)
-        if tool:
-            return [tool] + [arg.format(cfg=grub_cfg_path(root)) for arg in args]
-    return None
-
-
-def apply_files_then_commands(root, run, change, backup_suffix):
-    """Replace the files, run the commands; restore every file if a command fails.
-
-    Returns the machine paths of the backups made.  Raises CmdlineError with
-    the failing tool's output after the files are back as they were.
-    """
-    backups = []
-    written = []
-    try:
-        for path, (old, new) in sorted(change.files.items()):
-            backup = root.write_config(path, new, backup_suffix=backup_suffix if old is not None else None)
-            written.append(path)
-            if backup:
-                backups.append(backup)
-        for argv in change.commands:
-            rc, out, err = run(argv)
-            if rc != 0:
-                raise CmdlineError("%s failed (exit %d): %s" % (" ".join(argv), rc, (err or out or "").strip()))
-    except (CmdlineError, IOError, OSError) as exc:
-        for backup in backups:
-            root.remove(backup)
-        for path in written:
-            old = change.files[path][0]
-            if old is None:
-                root.remove(path)
-            else:
-                root.write_config(path, old)
-        raise CmdlineError("%s; restored %s as it was before" % (exc, ", ".join(written) or "nothing"))
-    return backups

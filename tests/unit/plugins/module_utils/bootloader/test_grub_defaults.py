@@ -1,8 +1,9 @@
-"""Editing /etc/default/grub and its drop-ins (module_utils/bootloader_grub.py)."""
+"""Editing /etc/default/grub and its drop-ins (module_utils/bootloader/grub_defaults.py)."""
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader_grub import GrubDefaults, grub_cfg_path
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader.grub_defaults import GrubDefaults
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader.grub import grub_cfg_path
 from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import CmdlineError
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
 
@@ -117,7 +118,7 @@ def test_shell_expressions_are_refused_not_guessed():
 
 def test_an_extension_written_after_the_words_keeps_its_place():
     defaults = grub(DEBIAN, ("10-x.cfg", 'GRUB_CMDLINE_LINUX_DEFAULT="mitigations=off $GRUB_CMDLINE_LINUX_DEFAULT"\n'))
-    assert defaults.configured() == ["quiet", "mitigations=off"]
+    assert defaults.configured() == ["mitigations=off", "quiet"]  # what /bin/sh makes of it: prepended
     changed = defaults.plan([], ["mitigations"])
     assert changed["/etc/default/grub.d/10-x.cfg"][1] == 'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT"\n'
 

@@ -1,8 +1,8 @@
-"""Reading grubby's view of the BLS entries and building its arguments (module_utils/bootloader_grubby.py)."""
+"""Reading grubby's view of the BLS entries and building its arguments (module_utils/bootloader/grubby.py)."""
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader_grubby import (
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader.grubby import (
     entry_arguments,
     parse_grubby_info,
     refuse_spaces,

@@ -7,7 +7,8 @@
 ``args="..."``, ``root="..."``, ``initrd=``, ``title=``, ``id=``); ``root=`` is
 split out of the entry's options, so it is put back in front here.  Changes
 go to every kernel (``--update-kernel=ALL``), so the next kernel update keeps
-them too (grubby copies the default entry's options).  grubby-bls splits
+them too (grubby copies the default entry's options); so the plan and the
+read-back cover every entry, not only the default one.  grubby-bls splits
 ``--args`` and ``--remove-args`` at spaces without honouring quotes, so values
 with spaces are refused for this backend.
 """
@@ -18,13 +19,16 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader.base import Bootloader
 from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import (
     CmdlineChange,
     CmdlineError,
-    argument_name,
+    argument_key,
     join_cmdline,
+    missing_or_lost,
     parse_argument,
     plan_cmdline_change,
+    same_argument,
     split_cmdline,
 )
 
@@ -61,53 +65,58 @@ def refuse_spaces(tool, args):
 
 def tool_arguments(added, removed):
     """``--args``/``--remove-args`` values: a replaced name needs no removal (grubby replaces it)."""
-    added_names = set(argument_name(arg) for arg in added)
-    removals = [arg for arg in removed if argument_name(arg) not in added_names]
+    added_names = set(argument_key(arg) for arg in added)
+    removals = [arg for arg in removed if argument_key(arg) not in added_names]
     return added, removals
 
 
-class BootloaderGrubby:
-    """BLS entries edited with grubby --update-kernel=ALL."""
+def _merge(into, args):
+    for arg in args:
+        if not any(same_argument(arg, have) and arg == have for have in into):
+            into.append(arg)
+
+
+class BootloaderGrubby(Bootloader):
+    """BLS entries edited with grubby --update-kernel=ALL, every entry read back."""
 
     name = "grubby"
     looked_for = "grubby: the grubby tool"
-    edits_files = False
+    tool_driven = True
 
-    def __init__(self, root, run):
-        self.root = root
-        self.run = run
-        self.tool = root.find_tool("grubby")
-        self._cache = {}
-        if self.tool is None:
-            raise CmdlineError("grubby is not installed in %s" % root.root)
+    def __init__(self, root, runner):
+        super(BootloaderGrubby, self).__init__(root, runner)
+        self.tool = runner.require("grubby")
+        self._entries = None
 
     @classmethod
     def detect(cls, root):
         return root.find_tool("grubby") is not None
 
-    def _info(self, which):
-        if which in self._cache:
-            return self._cache[which]
-        argv = [self.tool, "--info=%s" % which]
-        rc, out, err = self.run(argv)
-        entries = parse_grubby_info(out) if rc == 0 else []
-        if not entries or "args" not in entries[0]:
-            raise CmdlineError("%s failed (exit %d) or printed no args=: %s" % (" ".join(argv), rc, (err or out).strip()))
-        self._cache[which] = entries
+    def _info(self):
+        argv = [self.tool, "--info=ALL"]
+        _rc, out, _err = self.runner.run(argv)
+        entries = parse_grubby_info(out)
+        if not entries or any("args" not in entry for entry in entries):
+            raise CmdlineError("%s printed no args= for its entries: %s" % (" ".join(argv), out.strip()))
         return entries
 
+    def entries(self):
+        if self._entries is None:
+            self._entries = self._info()
+        return self._entries
+
     def configured(self):
-        return entry_arguments(self._info("DEFAULT")[0])
+        return entry_arguments(self.entries()[0])
 
     def plan(self, present, absent):
-        added, removed = [], []
-        for entry in self._info("ALL"):
+        added, removed, after = [], [], []
+        for entry in self.entries():
             plan = plan_cmdline_change(entry_arguments(entry), present, absent)
-            added += [arg for arg in plan.added if arg not in added]
-            removed += [arg for arg in plan.removed if arg not in removed]
-        configured = plan_cmdline_change(self.configured(), present, absent).args
+            _merge(added, plan.added)
+            _merge(removed, plan.removed)
+            after.append((entry.get("kernel", entry.get("index")), plan.args))
         if not added and not removed:
-            return CmdlineChange(configured)
+            return CmdlineChange(self.configured())
         add, remove = tool_arguments(added, removed)
         refuse_spaces("grubby", add + remove)
         argv = [self.tool, "--update-kernel=ALL"]
@@ -115,16 +124,26 @@ class BootloaderGrubby:
             argv.append("--args=%s" % join_cmdline(add))
         if remove:
             argv.append("--remove-args=%s" % join_cmdline(remove))
-        return CmdlineChange(configured, commands=[argv])
+        change = CmdlineChange(after[0][1], commands=[argv], added=added, removed=removed)
+        change.entries = after
+        return change
 
     def apply(self, change, backup_suffix):
-        return run_commands(self.run, change)
+        for argv in change.commands:
+            self.runner.run(argv)
+        return []
 
+    def read_back(self, change, present, absent):
+        now = dict((entry.get("kernel", entry.get("index")), entry_arguments(entry)) for entry in self._info())
+        for kernel, wanted in getattr(change, "entries", [(None, change.configured)]):
+            actual = now.get(kernel) if kernel is not None else list(now.values())[0]
+            if actual is None:
+                raise CmdlineError("grubby --info=ALL no longer lists the entry of %s" % kernel)
+            problem = missing_or_lost(actual, wanted, present, absent)
+            if problem:
+                raise CmdlineError("grubby reported success but the entry of %s holds '%s': %s"
+                                   % (kernel, join_cmdline(actual), problem))
+        return list(now.values())[0]
 
-def run_commands(run, change):
-    """Run a tool-driven change; raise CmdlineError with the tool's output when it fails."""
-    for argv in change.commands:
-        rc, out, err = run(argv)
-        if rc != 0:
-            raise CmdlineError("%s failed (exit %d): %s" % (" ".join(argv), rc, (err or out or "").strip()))
-    return []
+    def rollback(self, change):
+        return []

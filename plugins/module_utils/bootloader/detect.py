@@ -7,18 +7,19 @@ Most specific first, because hosts carry traces of several: an ostree host
 also has GRUB files, Pop!_OS has kernelstub and systemd-boot, Fedora has
 grubby and /etc/default/grub (and often /etc/kernel/cmdline).  GRUB comes
 before systemd-boot because a Debian host may have kernel-install without
-booting through systemd-boot; systemd-boot needs a loader.conf.
+booting through systemd-boot; systemd-boot needs a loader.conf or
+loader/entries.  Backends know nothing of each other; only this file lists them.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader_grub import BootloaderGrub
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader_grubby import BootloaderGrubby
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader_kernelstub import BootloaderKernelstub
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader_rpm_ostree import BootloaderRpmOstree
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader_systemd_boot import BootloaderSystemdBoot
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader.grub import BootloaderGrub
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader.grubby import BootloaderGrubby
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader.kernelstub import BootloaderKernelstub
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader.rpm_ostree import BootloaderRpmOstree
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader.systemd_boot import BootloaderSystemdBoot
 from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import CmdlineError
 
 BACKENDS = (BootloaderRpmOstree, BootloaderKernelstub, BootloaderGrubby, BootloaderGrub, BootloaderSystemdBoot)
