@@ -9,7 +9,7 @@ SANITY_TREE := .build/sanity/ansible_collections/inferops/amd
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup system-packages demo test lint sanity unit integration vm bench clean
+.PHONY: setup system-packages demo test lint sanity unit integration vm vm-systemd-boot bench clean
 
 $(BIN)/ansible-playbook: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +45,13 @@ unit: setup
 integration: setup
 	$(BIN)/python -m pytest -q tests/integration
 
+## vm: the real-VM scenarios (GRUB/BIOS and systemd-boot/UEFI), cost per phase printed at the end.
 vm: setup
 	bash tests/vm/run.sh
+
+## vm-systemd-boot: only the UEFI VM with systemd-boot and kernel-install.
+vm-systemd-boot: setup
+	INFEROPS_VM_SCENARIOS=vm_systemd_boot bash tests/vm/run.sh
 
 bench: setup
 	$(BIN)/python tests/bench/bench_hardware_facts.py --write docs/benchmarks.md

@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# `make vm`: the collection against a real Debian 12 VM under qemu.
-#   molecule/vm               converge, reboot, idempotence, /proc/cmdline and ASPM policy checks
+# `make vm`: the collection against real Debian 12 VMs under qemu.
+#   molecule/vm               GRUB (BIOS): converge, reboot, idempotence, /proc/cmdline, ASPM policy
 #   molecule/vm_grub_failure  update-grub fails: the play fails clearly, the VM boots as before
+#   molecule/vm_systemd_boot  systemd-boot (UEFI, OVMF): converge, reboot, idempotence, loader
+#                             entry; then kernel-install fails: entries as before, the VM boots
 # Installs what it needs from Debian's packages, prints the cost of every phase, exits non-zero
 # on any failure. INFEROPS_SKIP_VM=1 skips it (loudly). docs/vm-testing.md has the details.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
 
-read -r -a SCENARIOS <<<"${INFEROPS_VM_SCENARIOS:-vm vm_grub_failure}"
+read -r -a SCENARIOS <<<"${INFEROPS_VM_SCENARIOS:-vm vm_grub_failure vm_systemd_boot}"
 STEP_TIMEOUT=${INFEROPS_VM_STEP_TIMEOUT:-1200}
 REQUIRED=(qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils debootstrap:debootstrap
-          sfdisk:fdisk mkfs.ext4:e2fsprogs ssh:openssh-client ssh-keygen:openssh-client)
+          sfdisk:fdisk mkfs.ext4:e2fsprogs ssh:openssh-client ssh-keygen:openssh-client
+          mkfs.vfat:dosfstools)
+# Files, not commands: UEFI firmware for the systemd-boot image (tests/vm/vmctl.py OVMF_*).
+REQUIRED_FILES=(/usr/share/OVMF/OVMF_CODE_4M.fd:ovmf /usr/share/OVMF/OVMF_VARS_4M.fd:ovmf)
 
 banner() { printf '\n%s\n%s\n%s\n' "========================================================" "$*" \
                   "========================================================"; }
@@ -31,6 +36,9 @@ fi
 missing=()
 for pair in "${REQUIRED[@]}"; do
     command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
+done
+for pair in "${REQUIRED_FILES[@]}"; do
+    [[ -e "${pair%%:*}" ]] || missing+=("${pair#*:}")
 done
 if ((${#missing[@]})); then
     command -v apt-get >/dev/null || skip "no apt-get to install ${missing[*]}"
@@ -69,7 +77,7 @@ report() {
     echo "total $((SECONDS - STARTED))" >>"$INFEROPS_VM_TIMINGS"
     banner "make vm: cost per phase in seconds (image-build ~0 = cached; boot = qemu start to SSH)"
     awk '{ printf "  %-36s %7.0f\n", $1, $2 }' "$INFEROPS_VM_TIMINGS"
-    ((rc != 0)) || echo "  accelerator: $(python3 tests/vm/vmctl.py accel)"
+    ((rc != 0)) || echo "  accelerator: $(python3 tests/vm/vmctl.py --image "${IMAGES[0]:-grub}" accel)"
     rm -f "$INFEROPS_VM_TIMINGS"
     if ((rc == 0)); then
         banner "make vm: PASSED (${SCENARIOS[*]})"
@@ -80,14 +88,24 @@ report() {
 }
 trap report EXIT
 
-banner "image: build or reuse ($(python3 tests/vm/vmctl.py image-path))"
-timed image-build python3 tests/vm/vmctl.py build-image
-
 sequence() {  # the scenario's own test_sequence from its molecule.yml
     "$REPO/.venv/bin/python" -c 'import sys, yaml
 print(" ".join(yaml.safe_load(open(sys.argv[1]))["scenario"]["test_sequence"]))' \
         "molecule/$1/molecule.yml"
 }
+
+images() {  # the vmctl.py --image names the scenarios' platforms boot (default grub)
+    "$REPO/.venv/bin/python" -c 'import sys, yaml
+names = [platform.get("image", "grub") for path in sys.argv[1:]
+         for platform in yaml.safe_load(open(path))["platforms"]]
+print(" ".join(sorted(set(names))))' "${@/%//molecule.yml}"
+}
+
+read -r -a IMAGES <<<"$(images "${SCENARIOS[@]/#/molecule/}")"
+for image in "${IMAGES[@]}"; do
+    banner "image $image: build or reuse ($(python3 tests/vm/vmctl.py --image "$image" image-path))"
+    timed "image-build:$image" python3 tests/vm/vmctl.py --image "$image" build-image
+done
 
 for scenario in "${SCENARIOS[@]}"; do
     banner "scenario $scenario: $(sequence "$scenario")"

@@ -1,9 +1,15 @@
-"""Build, start and stop the Debian 12 test VM that the molecule/vm* scenarios run against.
+"""Build, start and stop the Debian 12 test VMs that the molecule/vm* scenarios run against.
 
-Subcommands (see docs/vm-testing.md):
+Two images (--image, see docs/vm-testing.md):
+  grub          BIOS (SeaBIOS), one MBR partition, Debian's GRUB (grub-pc);
+  systemd-boot  UEFI (Debian's OVMF), GPT with an ESP at /boot/efi, Debian's systemd-boot
+                package with kernel-install, set up the way its postinst does it.
+
+Subcommands:
   build-image   debootstrap a Debian 12 tree, turn it into a bootable qcow2 image with its own
-                GRUB, cache it under $INFEROPS_VM_CACHE (default /var/cache/inferops-vm);
-                a cached image is reused until the recipe below changes.
+                boot loader, cache it under $INFEROPS_VM_CACHE (default /var/cache/inferops-vm);
+                a cached image is reused until its recipe below changes. The Debian mirror is
+                the one this machine's apt uses (apt_sources.py), or $INFEROPS_VM_MIRROR.
   accel         print the accelerator qemu will use (kvm if a guest kernel really runs, else tcg).
   start         boot a throw-away qcow2 overlay of the image, SSH forwarded to 127.0.0.1:<free port>.
   wait-ssh      wait until the guest accepts SSH with the image's key.
@@ -14,7 +20,9 @@ Why the build goes the way it does (docs/vm-testing.md has the measurements):
     partitioned raw file with `dd`;
   - GRUB cannot be put on the disk from outside reliably (a hand-made core.img hangs after
     "GRUB loading.."), so the image boots once with qemu's direct kernel boot and a one-shot
-    unit runs `grub-install /dev/vda && update-grub` inside the guest, then powers off;
+    unit runs `grub-install /dev/vda && update-grub` inside the guest, then powers off; the
+    systemd-boot image does the same with `bootctl install` and `kernel-install add`, under
+    OVMF so that bootctl also writes the firmware's boot entry into the image's NVRAM file;
   - KVM is used only when a guest kernel actually runs under it: on some hosts /dev/kvm exists
     but qemu aborts ("failed to set MSR") or the guest hangs, and then TCG is the only option.
 
@@ -24,11 +32,13 @@ wait-ssh appends "boot:<name> <seconds>" to the file named by INFEROPS_VM_TIMING
 
 import argparse
 import contextlib
+import copy
 import fcntl
 import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -37,16 +47,46 @@ import sys
 import tempfile
 import time
 
+import apt_sources
+
 DEFAULT_CACHE = "/var/cache/inferops-vm"
 SSH_USER = "root"
 FIRSTBOOT_MARKER = "INFEROPS-FIRSTBOOT-DONE"
+# Debian's ovmf package: the 4 MiB firmware without Secure Boot, and its empty variable store
+# (each VM writes its own copy: boot entries live there).
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+EFIVARS = "efivars.fd"
 
-# Everything that decides what ends up in the image. Its hash names the cached image, so any
-# change here builds a new one. Bump "layout" when build_image() itself changes the result.
-RECIPE = {
+
+def firstboot_unit(what, commands):
+    """The one-shot unit that finishes the image inside the guest on its first boot."""
+    return (
+        "[Unit]\n"
+        "Description=inferops test image: %s on the first boot, then power off\n"
+        "ConditionPathExists=/etc/inferops-firstboot\n"
+        "After=local-fs.target\n\n"
+        "[Service]\n"
+        "Type=oneshot\n"
+        "StandardOutput=journal+console\n"
+        "StandardError=journal+console\n"
+        % what
+        + "".join("ExecStart=%s\n" % command for command in commands)
+        + "ExecStart=/bin/rm -f /etc/inferops-firstboot\n"
+        "ExecStart=/bin/systemctl disable inferops-firstboot.service\n"
+        "ExecStart=/bin/echo " + FIRSTBOOT_MARKER + "\n"
+        "ExecStartPost=/bin/systemctl --no-block poweroff\n\n"
+        "[Install]\n"
+        "WantedBy=multi-user.target\n"
+    )
+
+
+# Everything that decides what ends up in the GRUB image. Its hash (with the mirror the image
+# is built from) names the cached image, so any change here builds a new one. Bump "layout"
+# when build_image() itself changes the result.
+GRUB_RECIPE = {
     "layout": 1,
     "suite": "bookworm",
-    "mirror": "http://deb.debian.org/debian",
     "variant": "minbase",
     # dbus: not in minbase, but every real Debian host has it, and `shutdown -r` (what
     # ansible.builtin.reboot runs) fails with "Failed to connect to bus" without it.
@@ -66,24 +106,8 @@ RECIPE = {
             "auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet dhcp\n"
         ),
         "etc/ssh/sshd_config.d/inferops-vm.conf": "PermitRootLogin prohibit-password\nUseDNS no\n",
-        "etc/systemd/system/inferops-firstboot.service": (
-            "[Unit]\n"
-            "Description=inferops test image: install GRUB on the first boot, then power off\n"
-            "ConditionPathExists=/etc/inferops-firstboot\n"
-            "After=local-fs.target\n\n"
-            "[Service]\n"
-            "Type=oneshot\n"
-            "StandardOutput=journal+console\n"
-            "StandardError=journal+console\n"
-            "ExecStart=/usr/sbin/grub-install /dev/vda\n"
-            "ExecStart=/usr/sbin/update-grub\n"
-            "ExecStart=/bin/rm -f /etc/inferops-firstboot\n"
-            "ExecStart=/bin/systemctl disable inferops-firstboot.service\n"
-            "ExecStart=/bin/echo " + FIRSTBOOT_MARKER + "\n"
-            "ExecStartPost=/bin/systemctl --no-block poweroff\n\n"
-            "[Install]\n"
-            "WantedBy=multi-user.target\n"
-        ),
+        "etc/systemd/system/inferops-firstboot.service": firstboot_unit(
+            "install GRUB", ["/usr/sbin/grub-install /dev/vda", "/usr/sbin/update-grub"]),
         "etc/inferops-firstboot": "",
     },
     # Timers that would start apt or scrub jobs in the middle of a test run.
@@ -93,6 +117,56 @@ RECIPE = {
         "GRUB_TERMINAL": "serial",
         "GRUB_SERIAL_COMMAND": '"serial --unit=0 --speed=115200"',
     },
+}
+
+# What Debian's systemd-boot package does when it is installed on a machine whose ESP is
+# mounted (its postinst, `configure` with no previous version): `bootctl install
+# --make-machine-id-directory=auto`, then `kernel-install add` for each /boot/vmlinuz-*.
+# The rest prints the resulting layout into firstboot.log (docs/vm-testing.md quotes it).
+INSTALL_SYSTEMD_BOOT = """#!/bin/sh
+set -e
+bootctl install --make-machine-id-directory=auto
+for k in /boot/vmlinuz-*; do
+    [ -f "$k" ] || continue
+    ver=$(basename "$k" | sed s/^vmlinuz-//)
+    kernel-install --verbose add "$ver" "$k"
+done
+echo "== layout"
+bootctl --no-pager list || true
+find /boot/efi | sort
+for f in /boot/efi/loader/loader.conf /boot/efi/loader/entries/*.conf /etc/kernel/*; do
+    [ -f "$f" ] && { echo "== $f"; cat "$f"; }
+done
+ls -la /etc/kernel /etc/kernel/install.d
+kernel-install inspect
+"""
+
+
+def systemd_boot_recipe():
+    """The GRUB image's recipe with the boot loader swapped: UEFI, an ESP, systemd-boot."""
+    recipe = copy.deepcopy(GRUB_RECIPE)
+    del recipe["grub_defaults"]
+    # systemd-boot pulls in systemd-boot-efi (the EFI binaries); dosfstools: fsck of the ESP
+    # at boot, as on every Debian EFI install.
+    recipe["packages"] = [name for name in recipe["packages"] if name != "grub-pc"]
+    recipe["packages"] += ["systemd-boot", "dosfstools"]
+    recipe["hostname"] = "inferops-vm-sdboot"
+    recipe["esp_mib"] = 300
+    files = recipe["files"]
+    # /boot/efi: where Debian mounts the ESP (the installer, grub-efi); bootctl and
+    # kernel-install both look there.
+    files["etc/fstab"] += "LABEL=ESP /boot/efi vfat umask=0077 0 1\n"
+    files["usr/local/sbin/inferops-install-systemd-boot"] = INSTALL_SYSTEMD_BOOT
+    files["etc/systemd/system/inferops-firstboot.service"] = firstboot_unit(
+        "install systemd-boot", ["/bin/sh /usr/local/sbin/inferops-install-systemd-boot"])
+    return recipe
+
+
+# --image NAME: folder prefix in the cache, firmware, recipe.
+IMAGES = {
+    "grub": {"prefix": "bookworm", "firmware": "bios", "recipe": GRUB_RECIPE},
+    "systemd-boot": {"prefix": "systemd-boot-bookworm", "firmware": "uefi",
+                     "recipe": systemd_boot_recipe()},
 }
 
 
@@ -118,17 +192,40 @@ def run(argv, **kwargs):
     return subprocess.run(argv, check=True, **kwargs)
 
 
-def recipe_hash():
-    text = json.dumps(RECIPE, sort_keys=True).encode()
-    return hashlib.sha256(text).hexdigest()[:16]
+class Image:
+    """One of IMAGES built from one mirror: its recipe, hash and folder in the cache."""
+
+    def __init__(self, cache, name, mirror):
+        spec = IMAGES[name]
+        self.name = name
+        self.cache = cache
+        self.firmware = spec["firmware"]
+        self.prefix = spec["prefix"]
+        # The mirror is part of the recipe: debootstrap writes it into the image's apt sources.
+        self.recipe = dict(spec["recipe"], mirror=mirror)
+        text = json.dumps(self.recipe, sort_keys=True).encode()
+        self.hash = hashlib.sha256(text).hexdigest()[:16]
+        self.path = os.path.join(cache, "%s-%s" % (self.prefix, self.hash))
+
+    def is_older_build(self, folder_name):
+        """A folder of this image built from another recipe (same prefix, another hash)."""
+        return (re.fullmatch(re.escape(self.prefix) + "-[0-9a-f]{16}", folder_name) is not None
+                and folder_name != os.path.basename(self.path))
 
 
 def cache_dir(args):
     return os.path.abspath(args.cache or os.environ.get("INFEROPS_VM_CACHE") or DEFAULT_CACHE)
 
 
-def image_dir(cache):
-    return os.path.join(cache, "%s-%s" % (RECIPE["suite"], recipe_hash()))
+def mirror_for(args, suite):
+    """--mirror, else $INFEROPS_VM_MIRROR, else the Debian archive this machine's apt uses."""
+    mirror = args.mirror or os.environ.get("INFEROPS_VM_MIRROR")
+    if mirror:
+        return mirror.rstrip("/")
+    try:
+        return apt_sources.debian_mirror(suite)
+    except apt_sources.NoMirror as err:
+        fail(str(err))
 
 
 @contextlib.contextmanager
@@ -142,50 +239,63 @@ def locked(cache):
 
 # ---------------------------------------------------------------- image build
 
-def build_image(cache, force=False):
-    target = image_dir(cache)
-    with locked(cache):
+def build_image(image, force=False):
+    target = image.path
+    recipe = image.recipe
+    with locked(image.cache):
         if os.path.exists(os.path.join(target, "base.qcow2")) and not force:
             log("image cached: " + target)
             return target
         started = time.monotonic()
-        work = tempfile.mkdtemp(prefix="build-", dir=cache)
+        work = tempfile.mkdtemp(prefix="build-", dir=image.cache)
         try:
             tree = os.path.join(work, "rootfs")
-            debootstrap(tree)
+            debootstrap(recipe, tree)
             key = os.path.join(work, "id_ed25519")
             run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "inferops-vm", "-f", key])
-            configure_tree(tree, key + ".pub")
+            configure_tree(recipe, tree, key + ".pub")
             kernel, initrd = copy_boot_files(tree, work)
             raw = os.path.join(work, "disk.raw")
-            make_disk(tree, raw, work)
+            make_disk(recipe, tree, raw, work)
             shutil.rmtree(tree)
             qcow = os.path.join(work, "base.qcow2")
             run(["qemu-img", "convert", "-O", "qcow2", raw, qcow])
             os.unlink(raw)
-            first_boot(qcow, kernel, initrd, os.path.join(work, "firstboot.log"))
+            efivars = None
+            if image.firmware == "uefi":
+                # bootctl install adds its boot entry to this NVRAM file; each VM boots a copy.
+                efivars = os.path.join(work, EFIVARS)
+                shutil.copy(OVMF_VARS, efivars)
+            first_boot(recipe, qcow, kernel, initrd, os.path.join(work, "firstboot.log"),
+                       efivars)
             with open(os.path.join(work, "recipe.json"), "w") as handle:
-                json.dump(RECIPE, handle, indent=2, sort_keys=True)
+                json.dump(recipe, handle, indent=2, sort_keys=True)
             if os.path.exists(target):
                 shutil.rmtree(target)
             os.rename(work, target)
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise
-        prune_old_images(cache, target)
+        prune_old_images(image)
         log("image built in %.0f s: %s" % (time.monotonic() - started, target))
         return target
 
 
-def debootstrap(tree):
+def debootstrap(recipe, tree):
+    env = dict(os.environ)
+    proxy = apt_sources.apt_http_proxy()
+    if proxy and not env.get("http_proxy"):
+        log("using apt's proxy " + proxy)
+        env["http_proxy"] = proxy
+    log("Debian mirror: " + recipe["mirror"])
     run([
-        "debootstrap", "--variant=" + RECIPE["variant"],
-        "--include=" + ",".join(RECIPE["packages"]),
-        RECIPE["suite"], tree, RECIPE["mirror"],
-    ], stdout=subprocess.DEVNULL)
+        "debootstrap", "--variant=" + recipe["variant"],
+        "--include=" + ",".join(recipe["packages"]),
+        recipe["suite"], tree, recipe["mirror"],
+    ], stdout=subprocess.DEVNULL, env=env)
 
 
-def configure_tree(tree, public_key):
+def configure_tree(recipe, tree, public_key):
     def write(rel, text, mode=0o644):
         path = os.path.join(tree, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -193,10 +303,10 @@ def configure_tree(tree, public_key):
             handle.write(text)
         os.chmod(path, mode)
 
-    for rel, text in RECIPE["files"].items():
+    for rel, text in recipe["files"].items():
         write(rel, text)
-    write("etc/hostname", RECIPE["hostname"] + "\n")
-    write("etc/hosts", "127.0.0.1 localhost\n127.0.1.1 %s\n" % RECIPE["hostname"])
+    write("etc/hostname", recipe["hostname"] + "\n")
+    write("etc/hosts", "127.0.0.1 localhost\n127.0.1.1 %s\n" % recipe["hostname"])
     with open(public_key) as handle:
         write("root/.ssh/authorized_keys", handle.read(), 0o600)
     os.chmod(os.path.join(tree, "root/.ssh"), 0o700)
@@ -205,18 +315,21 @@ def configure_tree(tree, public_key):
     os.makedirs(wants, exist_ok=True)
     os.symlink("/etc/systemd/system/inferops-firstboot.service",
                os.path.join(wants, "inferops-firstboot.service"))
-    for unit in RECIPE["masked_units"]:
+    for unit in recipe["masked_units"]:
         os.symlink("/dev/null", os.path.join(systemd, unit))
-    edit_grub_defaults(os.path.join(tree, "etc/default/grub"))
+    if "grub_defaults" in recipe:
+        edit_grub_defaults(recipe, os.path.join(tree, "etc/default/grub"))
+    if "esp_mib" in recipe:
+        os.makedirs(os.path.join(tree, "boot/efi"), exist_ok=True)
     # An empty machine-id makes every clone generate its own on first boot.
     write("etc/machine-id", "")
     run(["chroot", tree, "apt-get", "clean"])
 
 
-def edit_grub_defaults(path):
+def edit_grub_defaults(recipe, path):
     """Set the recipe's GRUB_* keys, replacing Debian's lines in place (others stay untouched)."""
-    wanted = dict(RECIPE["grub_defaults"])
-    wanted["GRUB_CMDLINE_LINUX"] = '"%s"' % RECIPE["kernel_args"]
+    wanted = dict(recipe["grub_defaults"])
+    wanted["GRUB_CMDLINE_LINUX"] = '"%s"' % recipe["kernel_args"]
     out = []
     with open(path) as handle:
         for line in handle:
@@ -231,7 +344,7 @@ def edit_grub_defaults(path):
 
 
 def copy_boot_files(tree, work):
-    """The kernel and initrd for the one direct-kernel boot that installs GRUB."""
+    """The kernel and initrd for the one direct-kernel boot that installs the boot loader."""
     boot = os.path.join(tree, "boot")
     names = sorted(os.listdir(boot))
     kernels = [n for n in names if n.startswith("vmlinuz-")]
@@ -243,28 +356,60 @@ def copy_boot_files(tree, work):
     return os.path.join(work, "vmlinuz"), os.path.join(work, "initrd.img")
 
 
-def make_disk(tree, raw, work):
-    """One MBR partition at 1 MiB holding an ext4 made from the tree: no loop device needed."""
-    part = os.path.join(work, "part.img")
-    size = RECIPE["disk_mib"]
-    run(["mkfs.ext4", "-q", "-L", "root", "-d", tree, part, "%dM" % (size - 1)])
+# GPT partition types (UEFI spec, table "Defined GPT Partition Entry - Partition Type GUIDs";
+# util-linux's sfdisk knows the same): EFI System Partition, Linux filesystem data.
+ESP_TYPE = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
+LINUX_TYPE = "0FC63DAF-8483-4772-8E79-3D69D8477DE4"
+
+
+def make_disk(recipe, tree, raw, work):
+    """Partition a raw file and copy filesystems made from files into it: no loop device needed.
+
+    GRUB image: one MBR partition at 1 MiB holding an ext4 made from the tree.
+    systemd-boot image: GPT, an empty FAT32 ESP (label ESP) at 1 MiB, then the ext4; the
+    first boot fills the ESP (bootctl install, kernel-install add).
+    """
+    size = recipe["disk_mib"]
+    esp_mib = recipe.get("esp_mib")
     with open(raw, "wb") as handle:
         handle.truncate(size * 1024 * 1024)
-    run(["sfdisk", "--quiet", raw], input=b"label: dos\nstart=2048, type=83, bootable\n")
-    run(["dd", "if=" + part, "of=" + raw, "bs=1M", "seek=1", "conv=notrunc,sparse",
-         "status=none"])
-    os.unlink(part)
+    if esp_mib is None:
+        root_start, root_mib = 1, size - 1
+        table = "label: dos\nstart=2048, type=83, bootable\n"
+    else:
+        # the last MiB stays free for GPT's backup header
+        root_start, root_mib = 1 + esp_mib, size - 2 - esp_mib
+        table = ("label: gpt\n"
+                 "start=2048, size=%d, type=%s, name=ESP\n"
+                 "start=%d, size=%d, type=%s, name=root\n"
+                 % (esp_mib * 2048, ESP_TYPE, root_start * 2048, root_mib * 2048, LINUX_TYPE))
+    run(["sfdisk", "--quiet", raw], input=table.encode())
+    if esp_mib is not None:
+        esp = os.path.join(work, "esp.img")
+        run(["mkfs.vfat", "-C", "-F", "32", "-n", "ESP", esp, str(esp_mib * 1024)],
+            stdout=subprocess.DEVNULL)
+        copy_partition(esp, raw, 1)
+    part = os.path.join(work, "part.img")
+    run(["mkfs.ext4", "-q", "-L", "root", "-d", tree, part, "%dM" % root_mib])
+    copy_partition(part, raw, root_start)
 
 
-def first_boot(disk, kernel, initrd, serial_log):
-    """Boot the disk once straight into the kernel; the firstboot unit installs GRUB and powers off."""
-    argv = qemu_base_argv("tcg", serial_log) + [
+def copy_partition(image, raw, start_mib):
+    run(["dd", "if=" + image, "of=" + raw, "bs=1M", "seek=%d" % start_mib,
+         "conv=notrunc,sparse", "status=none"])
+    os.unlink(image)
+
+
+def first_boot(recipe, disk, kernel, initrd, serial_log, efivars=None):
+    """Boot the disk once straight into the kernel; the firstboot unit installs the boot loader
+    and powers off. With efivars (the systemd-boot image) the boot runs under OVMF."""
+    argv = qemu_base_argv("tcg", serial_log, efivars) + [
         "-drive", "file=%s,if=virtio,format=qcow2" % disk,
         "-kernel", kernel, "-initrd", initrd,
-        "-append", "root=LABEL=root ro " + RECIPE["kernel_args"],
+        "-append", "root=LABEL=root ro " + recipe["kernel_args"],
         "-no-reboot",
     ]
-    log("first boot (installs GRUB inside the guest, under TCG: a few minutes)")
+    log("first boot (installs the boot loader inside the guest, under TCG: a few minutes)")
     try:
         subprocess.run(argv, check=True, timeout=900, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
@@ -273,15 +418,14 @@ def first_boot(disk, kernel, initrd, serial_log):
         fail("qemu failed during first boot (%s)\n%s" % (err, tail(serial_log)))
     with open(serial_log, errors="replace") as handle:
         if FIRSTBOOT_MARKER not in handle.read():
-            fail("first boot ended without installing GRUB\n" + tail(serial_log))
+            fail("first boot ended without installing the boot loader\n" + tail(serial_log))
 
 
-def prune_old_images(cache, keep):
-    """Images of older recipes are never used again: drop them so the cache stays one image."""
-    prefix = RECIPE["suite"] + "-"
-    for name in os.listdir(cache):
-        path = os.path.join(cache, name)
-        if name.startswith(prefix) and path != keep and os.path.isdir(path):
+def prune_old_images(image):
+    """Images of older recipes are never used again: drop them so the cache keeps one per image."""
+    for name in os.listdir(image.cache):
+        path = os.path.join(image.cache, name)
+        if image.is_older_build(name) and os.path.isdir(path):
             log("removing image of an older recipe: " + path)
             shutil.rmtree(path, ignore_errors=True)
 
@@ -296,10 +440,14 @@ def tail(path, lines=40):
 
 # ---------------------------------------------------------------- accelerator
 
-def qemu_base_argv(accel, serial_log):
+def qemu_base_argv(accel, serial_log, efivars=None):
+    """qemu for one VM; with efivars (a copy of OVMF's variable store) it boots UEFI firmware."""
     argv = ["qemu-system-x86_64", "-machine", "q35", "-m", "1024", "-smp", "2",
             "-display", "none", "-serial", "file:" + serial_log,
             "-device", "virtio-rng-pci"]
+    if efivars:
+        argv += ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + OVMF_CODE,
+                 "-drive", "if=pflash,format=raw,unit=1,file=" + efivars]
     if accel == "kvm":
         return argv + ["-accel", "kvm", "-cpu", "host"]
     return argv + ["-accel", "tcg"]
@@ -422,11 +570,16 @@ def start(image, instance_dir):
     # A fresh copy-on-write layer per run: every run starts from the pristine image.
     run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2",
          "-b", os.path.join(image, "base.qcow2"), overlay])
+    efivars = None
+    if os.path.exists(os.path.join(image, EFIVARS)):
+        # UEFI image: the firmware's variables (boot entries) start as the image left them.
+        efivars = os.path.join(instance_dir, EFIVARS)
+        shutil.copy(os.path.join(image, EFIVARS), efivars)
     serial_log = os.path.join(instance_dir, "serial.log")
     pidfile = os.path.join(instance_dir, "qemu.pid")
     for _attempt in range(3):
         port = free_port()
-        argv = qemu_base_argv(accel, serial_log) + [
+        argv = qemu_base_argv(accel, serial_log, efivars) + [
             "-drive", "file=%s,if=virtio,format=qcow2" % overlay,
             "-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:22" % port,
             "-device", "virtio-net-pci,netdev=n0",
@@ -443,7 +596,8 @@ def start(image, instance_dir):
     state = {
         "pid": pid, "port": port, "address": "127.0.0.1", "user": SSH_USER,
         "identity_file": os.path.join(image, "id_ed25519"), "accel": accel,
-        "serial_log": serial_log, "overlay": overlay, "started": time.time(),
+        "serial_log": serial_log, "overlay": overlay, "efivars": efivars,
+        "started": time.time(),
     }
     with open(state_path(instance_dir), "w") as handle:
         json.dump(state, handle, indent=2)
@@ -495,8 +649,10 @@ def stop(instance_dir, keep_disk=False):
         else:
             os.kill(pid, signal.SIGKILL)
         log("VM stopped (pid %d)" % pid)
-    if not keep_disk and os.path.exists(state["overlay"]):
-        os.unlink(state["overlay"])
+    if not keep_disk:
+        for disk in (state["overlay"], state.get("efivars")):
+            if disk and os.path.exists(disk):
+                os.unlink(disk)
     os.unlink(state_path(instance_dir))
 
 
@@ -504,6 +660,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--cache", help="image cache (default $INFEROPS_VM_CACHE or %s)"
                         % DEFAULT_CACHE)
+    parser.add_argument("--image", choices=sorted(IMAGES), default="grub",
+                        help="which image (default grub)")
+    parser.add_argument("--mirror", help="Debian mirror for debootstrap (default "
+                        "$INFEROPS_VM_MIRROR, else the one this machine's apt sources use)")
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build-image", help="build the image unless the cached one is current")
     build.add_argument("--force", action="store_true", help="rebuild even when cached")
@@ -519,16 +679,20 @@ def main(argv=None):
         if name == "stop":
             cmd.add_argument("--keep-disk", action="store_true")
     args = parser.parse_args(argv)
-    cache = cache_dir(args)
+    if args.command in ("wait-ssh", "stop"):
+        image = None  # vm.json in the instance folder has all they need
+    else:
+        image = Image(cache_dir(args), args.image,
+                      mirror_for(args, IMAGES[args.image]["recipe"]["suite"]))
 
     if args.command == "build-image":
-        print(build_image(cache, force=args.force))
+        print(build_image(image, force=args.force))
     elif args.command == "image-path":
-        print(image_dir(cache))
+        print(image.path)
     elif args.command == "accel":
-        print(choose_accel(image_dir(cache)))
+        print(choose_accel(image.path))
     elif args.command == "start":
-        print(json.dumps(start(image_dir(cache), args.instance_dir)))
+        print(json.dumps(start(image.path, args.instance_dir)))
     elif args.command == "wait-ssh":
         print(json.dumps(wait_ssh(args.instance_dir, args.timeout, args.name)))
     elif args.command == "stop":
