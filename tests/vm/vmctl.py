@@ -1,4 +1,4 @@
-"""Build, start and stop the Debian 12 test VM that the molecule/vm* scenarios run against.
+"""Build, start and stop the Debian 12 test VM that the molecule scenarios (default, vm_*) run against.
 
 Subcommands (see docs/vm-testing.md):
   build-image   debootstrap a Debian 12 tree, turn it into a bootable qcow2 image with its own
