@@ -9,8 +9,8 @@ SANITY_TREE := .build/sanity/ansible_collections/inferops/amd
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 COLLECTION_VERSION = $(shell sed -n 's/^version: *//p' galaxy.yml)
-# Runs a stage's command and prints what it cost: $(call cost,COMMAND).
-cost = SECONDS=0; $(1); rc=$$?; echo "make $@: $$SECONDS s (exit $$rc)"; exit $$rc
+# Runs a stage's command and prints what it cost: $(call cost,COMMAND[,LABEL]).
+cost = SECONDS=0; $(1); rc=$$?; echo "make $@$(if $(2), $(2)): $$SECONDS s (exit $$rc)"; exit $$rc
 
 .PHONY: setup system-packages demo test lint sanity unit integration vm bench clean \
 	matrix matrix-ci package ee docs changelog
@@ -40,8 +40,8 @@ test: setup lint matrix-ci unit integration package docs vm
 lint: setup
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint --profile production --offline
-	@$(call cost,ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.build/collections $(BIN)/antsibull-docs lint-collection-docs --plugin-docs $(COLLECTION_LINK))
-	@$(call cost,$(BIN)/antsibull-changelog lint)
+	@$(call cost,ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.build/collections $(BIN)/antsibull-docs lint-collection-docs --plugin-docs $(COLLECTION_LINK),antsibull-docs lint-collection-docs)
+	@$(call cost,$(BIN)/antsibull-changelog lint,antsibull-changelog lint)
 
 ## matrix: sanity, unit tests and ansible-lint on every ansible-core x Python pair of
 ## tests/matrix/matrix.yml, each in its own cached venv under /var/cache/inferops-matrix.
