@@ -8,8 +8,12 @@ COLLECTION_LINK := .build/collections/ansible_collections/inferops/amd
 SANITY_TREE := .build/sanity/ansible_collections/inferops/amd
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
+COLLECTION_VERSION = $(shell sed -n 's/^version: *//p' galaxy.yml)
+# Runs a stage's command and prints what it cost: $(call cost,COMMAND[,LABEL]).
+cost = SECONDS=0; $(1); rc=$$?; echo "make $@$(if $(2), $(2)): $$SECONDS s (exit $$rc)"; exit $$rc
 
-.PHONY: setup system-packages demo test lint sanity unit integration vm vm-systemd-boot bench clean
+.PHONY: setup system-packages demo test lint sanity unit integration vm vm-systemd-boot bench clean \
+	matrix matrix-ci package ee docs changelog
 
 $(BIN)/ansible-playbook: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,13 +32,46 @@ demo: setup
 	$(BIN)/python tests/simulation/fleet.py reset
 	$(BIN)/ansible-playbook -i inventory/simulated playbooks/site.yml; status=$$?; $(BIN)/python tests/simulation/fleet.py stop; exit $$status
 
-## test: everything CI runs.
-test: setup lint sanity unit integration vm
+## test: everything CI runs. Sanity runs in matrix-ci, on the oldest and newest
+## ansible-core x Python pairs (`make sanity` is the same test on .venv's pair).
+test: setup lint matrix-ci unit integration package docs vm
 	@echo "make test: all stages passed"
 
 lint: setup
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint --profile production --offline
+	@$(call cost,ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.build/collections $(BIN)/antsibull-docs lint-collection-docs --plugin-docs $(COLLECTION_LINK),antsibull-docs lint-collection-docs)
+	@$(call cost,$(BIN)/antsibull-changelog lint,antsibull-changelog lint)
+
+## matrix: sanity, unit tests and ansible-lint on every ansible-core x Python pair of
+## tests/matrix/matrix.yml, each in its own cached venv under /var/cache/inferops-matrix.
+matrix: setup
+	@$(call cost,$(BIN)/python tests/matrix/matrix.py)
+
+## matrix-ci: the same on the oldest and the newest pair only (CI).
+matrix-ci: setup
+	@$(call cost,$(BIN)/python tests/matrix/matrix.py --ci)
+
+## package: the built tarball installed into a clean collections path, by FQCN; the EE's build context.
+package: setup
+	@$(call cost,$(BIN)/python -m pytest -q tests/package)
+
+## ee: the execution environment's build context in .build/ee/context (no container engine needed).
+ee: setup
+	rm -rf .build/ee && mkdir -p .build/ee
+	$(BIN)/ansible-galaxy collection build --output-path .build/ee .
+	cp .build/ee/inferops-amd-$(COLLECTION_VERSION).tar.gz .build/ee/inferops-amd.tar.gz
+	$(BIN)/ansible-builder create -f execution-environment.yml -c .build/ee/context
+	@echo "make ee: build the image with: podman build -t inferops-amd-ee .build/ee/context"
+
+## docs: the collection's documentation site (antsibull-docs + Sphinx); open .build/docs/html/index.html.
+docs: setup
+	@$(call cost,bash tests/tools/build_docs.sh .build/docs)
+
+## changelog: fold changelogs/fragments into the release of galaxy.yml's version; CHANGELOG.md.
+changelog: setup
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.build/collections $(BIN)/antsibull-changelog release --version $(COLLECTION_VERSION)
+	$(BIN)/antsibull-changelog generate
 
 sanity: setup
 	$(BIN)/python tests/tools/run_sanity.py $(SANITY_TREE)
@@ -45,7 +82,7 @@ unit: setup
 integration: setup
 	$(BIN)/python -m pytest -q tests/integration
 
-## vm: the real-VM scenarios (GRUB/BIOS and systemd-boot/UEFI), cost per phase printed at the end.
+## vm: the molecule scenarios on a real VM (plain `molecule test` runs molecule/default; GRUB/BIOS); `make vm-systemd-boot` runs the UEFI systemd-boot one.
 vm: setup
 	bash tests/vm/run.sh
 
@@ -57,4 +94,4 @@ bench: setup
 	$(BIN)/python tests/bench/bench_hardware_facts.py --write docs/benchmarks.md
 
 clean:
-	rm -rf .build .pytest_cache tests/output
+	rm -rf .build .pytest_cache tests/output changelogs/.plugin-cache.yaml

@@ -1,16 +1,29 @@
 """Run a module's main() in-process the way Ansible would, and return its result.
 
-Uses ansible-core's own test hook (ansible.module_utils.testing) to hand the
-arguments to AnsibleModule; exit_json/fail_json end in SystemExit, whose
-printed JSON is the module's result.
+Uses ansible-core's own test hook (ansible.module_utils.testing, 2.19 and
+later) to hand the arguments to AnsibleModule; on older cores, which lack it,
+the same buffer that hook patches (basic._ANSIBLE_ARGS, read by
+basic._load_params).  exit_json/fail_json end in SystemExit, whose printed
+JSON is the module's result.
 """
 
+import contextlib
 import importlib
 import io
 import json
 from contextlib import redirect_stdout
+from unittest import mock
 
-from ansible.module_utils.testing import patch_module_args
+from ansible.module_utils import basic
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19
+    @contextlib.contextmanager
+    def patch_module_args(args=None):
+        buffer = json.dumps({"ANSIBLE_MODULE_ARGS": args or {}}).encode()
+        with mock.patch.object(basic, "_ANSIBLE_ARGS", buffer):
+            yield
 
 
 class ModuleFailed(Exception):

@@ -1,4 +1,4 @@
-"""Build, start and stop the Debian 12 test VMs that the molecule/vm* scenarios run against.
+"""Build, start and stop the Debian 12 test VMs that the molecule scenarios (default, vm_*) run against.
 
 Two images (--image, see docs/vm-testing.md):
   grub          BIOS (SeaBIOS), one MBR partition, Debian's GRUB (grub-pc);
