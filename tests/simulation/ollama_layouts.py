@@ -41,9 +41,25 @@ def install_layout(root, name, version=None):
         with open(target, "wb") as handle:
             handle.write(b"placeholder\n")
     install_tool(root, "ollama", os.path.dirname(layout["binary"]))
+    _point_units_at(root, layout["binary"])
     with open(os.path.join(root, MARKER), encoding="utf-8") as handle:
         marker = json.load(handle)
     marker.setdefault("ollama", {})["version"] = version or layout["version"]
     with open(os.path.join(root, MARKER), "w", encoding="utf-8") as handle:
         json.dump(marker, handle, indent=2, sort_keys=True)
     return layout
+
+
+def _point_units_at(root, binary):
+    """ExecStart= of the host's ollama.service names the layout's binary (the unit its package would bring)."""
+    for folder in ("etc/systemd/system", "usr/lib/systemd/system"):
+        path = os.path.join(root, folder, "ollama.service")
+        if not os.path.isfile(path):
+            continue
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines(True)
+        with open(path, "w", encoding="utf-8") as handle:
+            for line in lines:
+                if line.startswith("ExecStart=") and line.split()[0] != "ExecStart=" + binary:
+                    line = "ExecStart=%s serve\n" % binary
+                handle.write(line)
