@@ -12,8 +12,9 @@ short_description: Official Linux archive names and ROCm folder of an Ollama rel
 version_added: "0.2.0"
 description:
   - Reads the collection's Ollama release table (module_utils ollama_release_table, sourced from ollama/ollama's
-    release workflow): C(.tgz) archives up to 0.13.5, C(.tar.zst) from 0.14.0; ROCm in C(lib/ollama/rocm) up to
-    0.24, C(lib/ollama/rocm_v7_2) from 0.30.
+    release workflow).
+  - Archives are C(.tgz) up to 0.13.5 and C(.tar.zst) from 0.14.0; ROCm lives in C(lib/ollama/rocm) up to
+    0.24 and in C(lib/ollama/rocm_v7_2) from 0.30.
 options:
   _input:
     description: Ollama version, C(X.Y.Z).

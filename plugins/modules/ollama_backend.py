@@ -20,20 +20,20 @@ description:
     C(/usr/local/lib/ollama), a distribution's C(/usr/lib/ollama) with folders or flat files), its
     version, and the host's AMD GPUs, and looks the release and layout up in one table
     (C(ollama_release_table), shown with its sources in docs/ollama.md) for what selects each backend.
-  - By default only environment is used (C(ROCR_VISIBLE_DEVICES=-1) hides ROCm,
+  - "By default only environment is used: C(ROCR_VISIBLE_DEVICES=-1) hides ROCm,
     C(GGML_VK_VISIBLE_DEVICES=-1) or C(OLLAMA_VULKAN=0) hides Vulkan, C(OLLAMA_VULKAN=1) where the
     release gates Vulkan, C(OLLAMA_IGPU_ENABLE=1) where it drops an integrated GPU that matters,
     C(HSA_OVERRIDE_GFX_VERSION[_<n>]) only for a device whose gfx target the installed ROCm build
-    lacks). It goes into the drop-in C(/etc/systemd/system/<unit>.d/inferops-backend.conf), written
-    atomically; the vendor unit is never edited.
+    lacks. It goes into the drop-in C(/etc/systemd/system/<unit>.d/inferops-backend.conf), written
+    atomically; the vendor unit is never edited."
   - O(mechanism=files) moves whole backend folders (flat layout, the backend's library file) to
     C(<lib_dir>.inferops-disabled) and records each move in C(<lib_dir>.inferops-disabled/inferops-moves.json);
     O(backend=auto) moves everything back, removes the drop-in and the record.
   - A change takes effect when the service restarts (C(restart_required) says so). With O(verify)
     the module reads the journal of the running service and judges the devices that matter (every
-    discrete AMD GPU; an integrated one when it is the only AMD GPU or a Strix Halo gfx1151): each
-    must be in an C(inference compute) line of the backend asked for. A failure quotes Ollama's own
-    line (C(dropping integrated GPU; to enable, set OLLAMA_IGPU_ENABLE=1), the Vulkan-disabled line)
+    discrete AMD GPU, and an integrated one when it is the only AMD GPU or a Strix Halo gfx1151), each
+    of which must be in an C(inference compute) line of the backend asked for. A failure quotes Ollama's
+    own line (the dropped-iGPU line naming C(OLLAMA_IGPU_ENABLE=1), the Vulkan-disabled line)
     and names the variable that fixes it.
   - Every option is validated before anything is written. Check mode runs only C(ollama --version).
 author:
@@ -80,7 +80,7 @@ options:
   version:
     description:
       - Ollama version to plan for instead of asking C(ollama --version), for binaries that cannot
-        run where the module runs. Needed when the version cannot be read: the switch depends on it.
+        run where the module runs. Needed when the version cannot be read, as the switch depends on it.
     type: str
   unit:
     description:
