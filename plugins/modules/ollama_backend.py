@@ -98,7 +98,7 @@ options:
     description:
       - Read the service's journal for the current boot (C(journalctl -u <unit> -o cat -b)) and
         fail unless the process systemd started last logged every device that matters on the
-        backend asked for (for V(cpu): no GPU device). Waits up to O(verify_timeout) for it.
+        backend asked for (for V(cpu), no GPU device at all). Waits up to O(verify_timeout) for it.
         Fails when this run changed something and O(restart) is off.
     type: bool
     default: false
