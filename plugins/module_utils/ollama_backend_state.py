@@ -64,13 +64,13 @@ def check_moves(root, moves):
     return None
 
 
-def _record(state, source, target):
+def _record(state, origin, destination):
     """Add a move, or drop the entry when the move puts a recorded unit back."""
     for entry in state["moves"]:
-        if entry["to"] == source and entry["from"] == target:
+        if entry["to"] == origin and entry["from"] == destination:
             state["moves"].remove(entry)
             return
-    state["moves"].append({"from": source, "to": target})
+    state["moves"].append({"from": origin, "to": destination})
 
 
 def apply_moves(root, moves, stash_dir):
@@ -84,16 +84,16 @@ def apply_moves(root, moves, stash_dir):
             parent = os.path.dirname(root.path(target))
             if not os.path.isdir(parent):
                 os.makedirs(parent, 0o755)
-            _record(state, source, target)
+            _record(state, origin=source, destination=target)
             write_state(root, state, stash_dir)
             os.rename(root.path(source), root.path(target))
             done.append((source, target))
     except OSError:
         if current is not None and current not in done:
-            _record(state, current[1], current[0])
+            _record(state, origin=current[1], destination=current[0])
         for source, target in reversed(done):
             os.rename(root.path(target), root.path(source))
-            _record(state, target, source)
+            _record(state, origin=target, destination=source)
         write_state(root, state, stash_dir)
         raise
     write_state(root, state, stash_dir)

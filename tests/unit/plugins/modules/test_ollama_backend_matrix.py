@@ -90,7 +90,7 @@ def dropin_environment(root):
         for line in handle:
             if line.startswith("Environment="):
                 for word in shlex.split(line[len("Environment="):]):
-                    key, _, value = word.partition("=")
+                    key, value = word.split("=", 1)
                     env[key] = value
     return env
 
