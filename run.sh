@@ -7,6 +7,8 @@ cd "$(dirname "$0")"
 need=""
 command -v make >/dev/null 2>&1 || need="$need make"
 command -v git >/dev/null 2>&1 || need="$need git"
+# zstd: Ollama 0.14.0 and later ship .tar.zst archives (unpacked by the ollama role and its tests)
+command -v zstd >/dev/null 2>&1 || need="$need zstd"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need="$need python3-venv"
 if [ -n "$need" ]; then

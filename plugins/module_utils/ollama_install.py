@@ -1,26 +1,27 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, inferops.amd contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Where and how Ollama is installed on a machine: binary, libraries, version.
+"""Where and how Ollama is installed on a machine: binary, backends, version.
 
 Ollama finds its backend libraries relative to its executable
-(``<bin>/../lib/ollama``, ``ml.LibOllamaPath`` in ollama/ollama).  Two
-layouts exist in the field:
+(``<bin>/../lib/ollama``, ``ml.LibOllamaPath`` in ollama/ollama ``ml/path.go``).
+The layout shapes it meets (see ollama_release_table):
 
 ``subfolders``
-    The official release archive (``install.sh``, ``ollama-linux-amd64.tgz``
-    plus the ``-rocm`` archive): ``/usr/local/bin/ollama`` and
-    ``/usr/local/lib/ollama/`` with ``libggml-base.so`` and the CPU variants
-    at the top and one folder per GPU backend (``rocm/``, ``vulkan/``,
-    ``cuda_v12/``, ``cuda_v13/``, newer ``rocm_v7_*``).  Ollama's discovery
-    (``discover/runner.go``) globs ``lib/ollama/*/*ggml-*`` and runs one probe
-    per folder, so ``OLLAMA_LLM_LIBRARY`` can pick a folder by name.
+    one folder per GPU backend: the official archive (``/usr/local/lib/ollama/``
+    ``rocm/`` or, from 0.30, ``rocm_v7_2/``, ``vulkan/``, ``cuda_v12/``,
+    ``cuda_v13/``) and Arch's current split packages (``/usr/lib/ollama/``
+    ``rocm_v7_2/``, ``vulkan/``).
 ``flat``
-    Distribution packages such as Arch's ``ollama`` + ``ollama-rocm`` +
-    ``ollama-vulkan`` (seed 003_2beb429f78c8fd9f.txt): ``/usr/bin/ollama`` and
-    every ``libggml-*.so`` side by side in ``/usr/lib/ollama/``.  With no
-    backend folder, discovery loads all libraries in one probe and
-    ``OLLAMA_LLM_LIBRARY`` has nothing to select.
+    every ``libggml-*.so`` side by side in ``/usr/lib/ollama/`` (Arch's older
+    ``ollama-rocm`` + ``ollama-vulkan``, seed 003_2beb429f78c8fd9f.txt).
+
+A *backend unit* is what ``mechanism=files`` moves: the backend's folder in a
+``subfolders`` layout, its ``libggml-*.so`` file in a ``flat`` one.  Moved
+units live in ``<lib_dir>.inferops-disabled/`` (same filesystem, outside
+Ollama's search path; ollama_backend_state records them).  Files renamed to
+``<name>.inferops-disabled`` inside the library folder by earlier versions
+of the module are still recognised, so that ``backend: auto`` restores them.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -30,20 +31,22 @@ __metaclass__ = type
 import os
 import re
 
-DISABLED_SUFFIX = ".inferops-disabled"
+LEGACY_DISABLED_SUFFIX = ".inferops-disabled"
+STASH_SUFFIX = ".inferops-disabled"
 
-# (binary, library folder) pairs, official layout first.
+# (binary, library folder, install kind) official layout first.
 KNOWN_INSTALLS = (
-    ("/usr/local/bin/ollama", "/usr/local/lib/ollama"),
-    ("/usr/bin/ollama", "/usr/lib/ollama"),
+    ("/usr/local/bin/ollama", "/usr/local/lib/ollama", "official"),
+    ("/usr/bin/ollama", "/usr/lib/ollama", "distribution"),
 )
 
-# ggml backend library name -> backend as this collection names it.
 LIBRARY_BACKENDS = {"hip": "rocm", "vulkan": "vulkan", "cuda": "cuda"}
-# Backend folder name prefix (official layout) -> backend.
 FOLDER_BACKENDS = (("rocm", "rocm"), ("vulkan", "vulkan"), ("cuda", "cuda"))
 GPU_LIBRARY = re.compile(r"^libggml-(hip|vulkan|cuda)\.so$")
 ANY_GGML = re.compile(r"^libggml-[a-z0-9_.-]+\.so")
+TENSILE = re.compile(r"^TensileLibrary_lazy_(gfx[0-9a-f]+)\.dat$")
+# Where a distribution's system rocBLAS keeps its kernels (Arch: /opt/rocm).
+SYSTEM_ROCBLAS = ("/opt/rocm/lib/rocblas/library", "/usr/lib/rocblas/library")
 
 VERSION_PATTERNS = (
     # 'Warning: client version is X' is the installed binary's own version;
@@ -61,62 +64,56 @@ class UnknownLayout(Exception):
     """An ollama executable whose library folder this collection cannot read."""
 
 
-class BackendLibrary:
-    """One backend library file, enabled or disabled by rename."""
+class BackendUnit:
+    """One GPU backend's folder (subfolders layout) or library file (flat layout)."""
 
-    def __init__(self, backend, folder, name, disabled):
+    def __init__(self, backend, home, current, library):
         self.backend = backend
-        self.folder = folder
-        self.name = name
-        self.disabled = disabled
+        self.home = home          # machine path where Ollama looks for it
+        self.current = current    # machine path where it is now
+        self.library = library    # machine path of its libggml-*.so when in place
 
     @property
-    def enabled_path(self):
-        return os.path.join(self.folder, self.name)
+    def enabled(self):
+        return self.current == self.home
 
     @property
-    def disabled_path(self):
-        return self.enabled_path + DISABLED_SUFFIX
-
-    @property
-    def path(self):
-        return self.disabled_path if self.disabled else self.enabled_path
-
-    @property
-    def folder_name(self):
-        return os.path.basename(self.folder)
+    def name(self):
+        return os.path.basename(self.home)
 
     def as_dict(self):
-        return {"backend": self.backend, "path": self.path, "enabled": not self.disabled}
+        return {"backend": self.backend, "path": self.home, "enabled": self.enabled,
+                "moved_to": None if self.enabled else self.current}
 
 
 class OllamaInstall:
-    """An Ollama installation: binary, library folder, layout, backend libraries."""
+    """An Ollama installation: binary, library folder, layout, backend units."""
 
-    def __init__(self, binary, lib_dir, layout, libraries):
+    def __init__(self, binary, lib_dir, kind, layout, units, rocblas_targets):
         self.binary = binary
         self.lib_dir = lib_dir
+        self.kind = kind
         self.layout = layout
-        self.libraries = libraries
+        self.units = units
+        self.rocblas_targets = rocblas_targets
+
+    @property
+    def stash_dir(self):
+        return self.lib_dir.rstrip("/") + STASH_SUFFIX
 
     def backends(self):
-        return sorted(set(lib.backend for lib in self.libraries))
+        return sorted(set(unit.backend for unit in self.units))
 
-    def libraries_of(self, backend):
-        return [lib for lib in self.libraries if lib.backend == backend]
+    def units_of(self, backend):
+        return [unit for unit in self.units if unit.backend == backend]
 
-    def folders_of(self, backend):
-        """Backend folder names (official layout), newest first as Ollama prefers them."""
-        names = set(lib.folder_name for lib in self.libraries_of(backend) if lib.folder != self.lib_dir)
-        return sorted(names, reverse=True)
+    def has(self, backend):
+        return bool(self.units_of(backend))
 
     def as_dict(self):
-        return {
-            "binary": self.binary,
-            "lib_dir": self.lib_dir,
-            "layout": self.layout,
-            "libraries": [lib.as_dict() for lib in self.libraries],
-        }
+        return {"binary": self.binary, "lib_dir": self.lib_dir, "kind": self.kind, "layout": self.layout,
+                "libraries": [unit.as_dict() for unit in self.units],
+                "rocm_targets": sorted(self.rocblas_targets)}
 
 
 def folder_backend(name):
@@ -126,67 +123,110 @@ def folder_backend(name):
     return None
 
 
-def _library_in(name):
-    """(ggml backend name, disabled) for a GPU backend library file name, or None."""
-    disabled = name.endswith(DISABLED_SUFFIX)
-    base = name[:-len(DISABLED_SUFFIX)] if disabled else name
+def _gpu_library(name):
+    """(backend, legacy-renamed) for a libggml-{hip,vulkan,cuda}.so name, or None."""
+    legacy = name.endswith(LEGACY_DISABLED_SUFFIX)
+    base = name[:-len(LEGACY_DISABLED_SUFFIX)] if legacy else name
     match = GPU_LIBRARY.match(base)
-    if not match:
+    return (LIBRARY_BACKENDS[match.group(1)], legacy, base) if match else None
+
+
+def _folder_unit(root, lib_dir, folder, where):
+    """The BackendUnit of a backend folder found at ``where``, or None."""
+    backend = folder_backend(folder)
+    files = root.list_dir(where)
+    if backend is None or not any(ANY_GGML.match(name) for name in files):
         return None
-    return match.group(1), disabled, base
+    library = [name for name in files if _gpu_library(name)]
+    home = os.path.join(lib_dir, folder)
+    return BackendUnit(backend, home, where, os.path.join(home, library[0]) if library else None)
 
 
-def scan_libraries(root, lib_dir):
-    """(layout, [BackendLibrary]) of a library folder; raises UnknownLayout."""
-    entries = root.list_dir(lib_dir)
+def _scan(root, lib_dir, stash):
+    units, subfolders, flat = [], False, False
+    for where_dir in (lib_dir, stash):
+        for entry in root.list_dir(where_dir):
+            path = os.path.join(where_dir, entry)
+            if root.is_dir(path):
+                unit = _folder_unit(root, lib_dir, entry, path)
+                if unit:
+                    subfolders = True
+                    units.append(unit)
+                continue
+            found = _gpu_library(entry)
+            if found and found[1]:
+                # renamed in place by an older version of the module: legacy_renamed() restores it
+                flat = True
+            elif found:
+                flat = True
+                home = os.path.join(lib_dir, found[2])
+                units.append(BackendUnit(found[0], home, path, home))
+    return units, subfolders, flat
+
+
+def scan_libraries(root, lib_dir, stash=None):
+    """(layout, [BackendUnit]) of a library folder; raises UnknownLayout."""
     if not root.is_dir(lib_dir):
         raise UnknownLayout("Ollama library folder %s does not exist" % lib_dir)
-    libraries = []
-    subfolders = False
-    for entry in entries:
-        machine = os.path.join(lib_dir, entry)
-        if root.is_dir(machine):
-            backend = folder_backend(entry)
-            files = root.list_dir(machine)
-            if not any(ANY_GGML.match(name) for name in files):
-                continue
-            subfolders = True
-            for name in files:
-                found = _library_in(name)
-                if found and backend:
-                    libraries.append(BackendLibrary(backend, machine, found[2], found[1]))
-            continue
-        found = _library_in(entry)
-        if found:
-            libraries.append(BackendLibrary(LIBRARY_BACKENDS[found[0]], lib_dir, found[2], found[1]))
-    top_ggml = any(ANY_GGML.match(name) for name in entries)
+    units, subfolders, flat = _scan(root, lib_dir, stash or lib_dir.rstrip("/") + STASH_SUFFIX)
+    if subfolders and flat:
+        raise UnknownLayout(
+            "%s holds GPU backend folders and GPU libraries side by side (%s); this mix is no layout Ollama "
+            "ships, so which one it loads is unknown; remove the stray files" % (
+                lib_dir, ", ".join(sorted(unit.home for unit in units))))
     if subfolders:
-        return "subfolders", libraries
-    if top_ggml:
-        return "flat", libraries
+        return "subfolders", units
+    if flat or any(ANY_GGML.match(name) for name in root.list_dir(lib_dir)):
+        return "flat", units
     raise UnknownLayout(
         "no ggml backend libraries (libggml-*.so, or backend folders such as rocm/ and vulkan/) "
         "in %s; this Ollama installation has a layout the collection does not know" % lib_dir)
 
 
+def rocblas_targets(root, install_units):
+    """gfx targets the installed rocBLAS has kernels for (TensileLibrary_lazy_gfx*.dat)."""
+    folders = [os.path.join(unit.current, "rocblas", "library") for unit in install_units
+               if unit.backend == "rocm" and root.is_dir(unit.current)]
+    targets = set()
+    for folder in folders + list(SYSTEM_ROCBLAS):
+        for name in root.list_dir(folder):
+            match = TENSILE.match(name)
+            if match:
+                targets.add(match.group(1))
+    return targets
+
+
 def find_install(root, binary=None, lib_dir=None):
     """Locate Ollama below ``root`` (a SysRoot); ``binary``/``lib_dir`` override the search."""
+    kind = "custom"
     if binary:
         if not root.exists(binary):
             raise OllamaNotInstalled("the ollama executable %s does not exist" % binary)
         lib_dir = lib_dir or os.path.join(os.path.dirname(os.path.dirname(binary)), "lib", "ollama")
     else:
-        for candidate, candidate_lib in KNOWN_INSTALLS:
+        for candidate, candidate_lib, candidate_kind in KNOWN_INSTALLS:
             if root.exists(candidate):
-                binary = candidate
+                binary, kind = candidate, candidate_kind
                 lib_dir = lib_dir or candidate_lib
                 break
         else:
             raise OllamaNotInstalled(
                 "Ollama is not installed: no ollama executable at %s"
-                % " or ".join(path for path, _lib in KNOWN_INSTALLS))
-    layout, libraries = scan_libraries(root, lib_dir)
-    return OllamaInstall(binary, lib_dir, layout, libraries)
+                % " or ".join(item[0] for item in KNOWN_INSTALLS))
+    layout, units = scan_libraries(root, lib_dir)
+    return OllamaInstall(binary, lib_dir, kind, layout, units, rocblas_targets(root, units))
+
+
+def legacy_renamed(root, install):
+    """(renamed path, original path) of files earlier versions renamed in place."""
+    found = []
+    folders = [install.lib_dir] + [unit.current for unit in install.units if root.is_dir(unit.current)]
+    for folder in folders:
+        for name in root.list_dir(folder):
+            hit = _gpu_library(name)
+            if hit and hit[1]:
+                found.append((os.path.join(folder, name), os.path.join(folder, hit[2])))
+    return found
 
 
 def parse_version(text):

@@ -27,6 +27,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.inferops.amd.plugins.module_utils import ollama_release_table as table
+
 PAIR = re.compile(r'([A-Za-z0-9_.\-]+)=("(?:[^"\\]|\\.)*"|\S*)')
 LISTENING = re.compile(r"Listening on (\S+) \(version ([^)]+)\)")
 SERVICE_STARTED = re.compile(r"^(?:.*systemd\[\d+\]: )?Started \S+")
@@ -64,6 +66,7 @@ class ServerStart:
         self.version = version
         self.address = address
         self.devices = []
+        self.lines = []   # every line this process logged after 'Listening on'
 
     @property
     def libraries(self):
@@ -111,8 +114,10 @@ def current_server_start(text):
         listening = LISTENING.search(line)
         if listening and 'msg="Listening on' in line:
             current = ServerStart(listening.group(2), listening.group(1))
-        elif 'msg="inference compute"' in line and current is not None:
-            current.devices.append(_device_fields(line))
+        elif current is not None:
+            current.lines.append(line)
+            if 'msg="inference compute"' in line:
+                current.devices.append(_device_fields(line))
     return current
 
 
@@ -130,3 +135,84 @@ def backend_matches(start, backend):
     if backend == "cpu":
         return libraries == ["cpu"]
     return libraries == [backend]
+
+
+# Ollama's own lines that explain why a device is not where it was asked to be,
+# with the variable that changes it (messages quoted from ollama_release_table).
+EXPLAINED = (
+    (table.IGPU_DROPPED_MSG, "OLLAMA_IGPU_ENABLE=1"),
+    (table.VULKAN_DISABLED_MSG, "OLLAMA_VULKAN=1"),
+    (table.ROCBLAS_DROPPED_MSG, "HSA_OVERRIDE_GFX_VERSION (or HSA_OVERRIDE_GFX_VERSION_<n> for one device)"),
+    (table.USER_FILTERED_MSG, "ROCR_VISIBLE_DEVICES"),
+)
+EXPECTED_LIBRARY = {"vulkan": "vulkan", "rocm": "rocm", "cpu": "cpu"}
+
+
+def _log_device_for(start, gpu):
+    """The 'inference compute' fields of host GPU ``gpu``: by pci_id, else (old logs) by ROCm compute."""
+    for dev in start.devices:
+        if dev.get("pci_id") and dev.get("pci_id").lower() == (gpu.get("pci_id") or "").lower():
+            return dev
+    for dev in start.devices:
+        if not dev.get("pci_id") and backend_of_library(dev.get("library")) == "rocm" \
+                and dev.get("compute") in (gpu.get("gfx_target"), gpu.get("rocm_gfx")):
+            return dev
+    return None
+
+
+def explanations(start, gpu=None):
+    """(quoted line, fixing variable) for Ollama lines that explain a missing device."""
+    found = []
+    for line in start.lines:
+        for msg, fix in EXPLAINED:
+            if msg not in line:
+                continue
+            fields = parse_slog_line(line)
+            pci = fields.get("pci_id")
+            if gpu is not None and pci and pci.lower() != (gpu.get("pci_id") or "").lower():
+                continue
+            found.append((line[line.find("time="):] if "time=" in line else line, fix))
+    return found
+
+
+def placements(start, gpus):
+    """Which backend each host GPU runs on, as the log says."""
+    placed = []
+    for gpu in gpus:
+        dev = _log_device_for(start, gpu)
+        placed.append({
+            "name": gpu.get("name") or gpu.get("pci_id"), "pci_id": gpu.get("pci_id"),
+            "matters": gpu.get("matters", True),
+            "library": dev.get("library") if dev else None,
+            "compute": dev.get("compute") if dev else None,
+            "type": dev.get("type", "iGPU" if gpu.get("integrated") else "discrete") if dev else
+            ("iGPU" if gpu.get("integrated") else "discrete")})
+    return placed
+
+
+def judge(start, backend, gpus):
+    """None when ``start`` runs ``backend`` on every device that matters, else why not."""
+    if backend == "cpu":
+        on_gpu = [dev for dev in start.devices if backend_of_library(dev.get("library")) != "cpu"]
+        if not on_gpu:
+            return None
+        return "Ollama kept GPU devices although the CPU was asked for: %s" % "; ".join(
+            "library=%s pci_id=%s" % (dev.get("library"), dev.get("pci_id")) for dev in on_gpu)
+    problems = []
+    for gpu in gpus:
+        if not gpu.get("matters", True):
+            continue
+        dev = _log_device_for(start, gpu)
+        label = gpu.get("name") or gpu.get("pci_id")
+        if dev is not None and backend_of_library(dev.get("library")) == EXPECTED_LIBRARY[backend]:
+            continue
+        if dev is not None:
+            problems.append("%s (%s) runs on %s, not %s" % (label, gpu.get("pci_id"), dev.get("library"), backend))
+            continue
+        why = explanations(start, gpu)
+        if why:
+            problems.append("%s (%s) is not in use; Ollama logged: %s" % (
+                label, gpu.get("pci_id"), "; ".join("'%s' (set %s)" % item for item in why)))
+        else:
+            problems.append("%s (%s) is not in any 'inference compute' line" % (label, gpu.get("pci_id")))
+    return "; ".join(problems) if problems else None

@@ -17,17 +17,25 @@ description:
     although Vulkan (RADV) decoded about 10% faster through Ollama (20% in raw llama.cpp) on an
     RX 9070 XT (seed 003_2beb429f78c8fd9f.txt).
   - The module finds how Ollama is installed (official archive with backend folders under
-    C(/usr/local/lib/ollama), or a distribution's flat C(/usr/lib/ollama)) and its version, and
-    applies the least invasive switch that works there. Where backends live in folders and the
-    version honours it (0.12.11 and later) that is the environment (C(OLLAMA_LLM_LIBRARY),
-    C(OLLAMA_VULKAN)); otherwise the competing library is renamed to
-    C(<name>.inferops-disabled), which switching back undoes.
-  - Environment goes into the drop-in C(/etc/systemd/system/<unit>.d/inferops-backend.conf),
-    written atomically; the vendor unit is never edited.
+    C(/usr/local/lib/ollama), a distribution's C(/usr/lib/ollama) with folders or flat files), its
+    version, and the host's AMD GPUs, and looks the release and layout up in one table
+    (C(ollama_release_table), shown with its sources in docs/ollama.md) for what selects each backend.
+  - "By default only environment is used: C(ROCR_VISIBLE_DEVICES=-1) hides ROCm,
+    C(GGML_VK_VISIBLE_DEVICES=-1) or C(OLLAMA_VULKAN=0) hides Vulkan, C(OLLAMA_VULKAN=1) where the
+    release gates Vulkan, C(OLLAMA_IGPU_ENABLE=1) where it drops an integrated GPU that matters,
+    C(HSA_OVERRIDE_GFX_VERSION[_<n>]) only for a device whose gfx target the installed ROCm build
+    lacks. It goes into the drop-in C(/etc/systemd/system/<unit>.d/inferops-backend.conf), written
+    atomically; the vendor unit is never edited."
+  - O(mechanism=files) moves whole backend folders (flat layout, the backend's library file) to
+    C(<lib_dir>.inferops-disabled) and records each move in C(<lib_dir>.inferops-disabled/inferops-moves.json);
+    O(backend=auto) moves everything back, removes the drop-in and the record.
   - A change takes effect when the service restarts (C(restart_required) says so). With O(verify)
-    the module reads the journal of the running service and fails when the library it logged in
-    its C(inference compute) line is not the backend asked for.
-  - Check mode runs only C(ollama --version), which changes nothing.
+    the module reads the journal of the running service and judges the devices that matter (every
+    discrete AMD GPU, and an integrated one when it is the only AMD GPU or a Strix Halo gfx1151), each
+    of which must be in an C(inference compute) line of the backend asked for. A failure quotes Ollama's
+    own line (the dropped-iGPU line naming C(OLLAMA_IGPU_ENABLE=1), the Vulkan-disabled line)
+    and names the variable that fixes it.
+  - Every option is validated before anything is written. Check mode runs only C(ollama --version).
 author:
   - inferops.amd contributors (@inferops)
 extends_documentation_fragment:
@@ -35,27 +43,30 @@ extends_documentation_fragment:
 options:
   backend:
     description:
-      - V(vulkan) and V(rocm) select that GPU backend; V(cpu) keeps every GPU backend out;
-        V(auto) removes the module's drop-in and restores every library it disabled, so Ollama
+      - V(vulkan) and V(rocm) select that GPU backend for the devices that matter; V(cpu) hides every
+        GPU; V(auto) removes the module's drop-in and moves back everything it moved, so Ollama
         chooses by itself again.
     type: str
     required: true
     choices: [vulkan, rocm, cpu, auto]
   gfx_version_override:
     description:
-      - Value for C(HSA_OVERRIDE_GFX_VERSION) with the ROCm backend (and V(auto)), as
-        MAJOR.MINOR.STEPPING, e.g. V(12.0.1) for gfx1201 or V(11.5.1) for gfx1151. ROCm builds
-        that lack kernels for the card's exact target need it; seed 003 used V(12.0.0) on a
-        gfx1201 RX 9070 XT. Ignored, with a warning, for V(vulkan) and V(cpu).
+      - Force C(HSA_OVERRIDE_GFX_VERSION) for ROCm, as MAJOR.MINOR.STEPPING (V(12.0.1) for gfx1201,
+        V(11.5.1) for gfx1151). Unset, the module sets an override only for a device whose gfx target
+        the installed ROCm build has no kernels for (read from its C(TensileLibrary_lazy_gfx*.dat)
+        files), per device (C(HSA_OVERRIDE_GFX_VERSION_<n>)) on hosts with several AMD GPUs, because
+        the plain variable applies to every AMD GPU. Official builds cover gfx1151, gfx1200 and
+        gfx1201. Ignored, with a warning, for V(vulkan), V(cpu) and V(auto).
     type: str
   mechanism:
     description:
-      - V(auto) picks the environment switch where the layout and version honour it, renaming
-        otherwise. V(environment) and V(rename) force one; forcing V(environment) on a version
-        or layout that ignores it is what O(verify) exists to catch.
+      - V(auto) and V(environment) use only the drop-in's environment, which works on every row of
+        the release table and survives package upgrades. V(files) moves the other backends' folders out of
+        Ollama's search path instead (the release's own gates such as C(OLLAMA_IGPU_ENABLE) stay
+        environment). V(rename) is the old name of V(files).
     type: str
     default: auto
-    choices: [auto, environment, rename]
+    choices: [auto, environment, files, rename]
   binary:
     description:
       - Path of the ollama executable on the machine, when it is not C(/usr/local/bin/ollama) or
@@ -69,11 +80,11 @@ options:
   version:
     description:
       - Ollama version to plan for instead of asking C(ollama --version), for binaries that cannot
-        run where the module runs.
+        run where the module runs. Needed when the version cannot be read, as the switch depends on it.
     type: str
   unit:
     description:
-      - The systemd service that runs C(ollama serve).
+      - The systemd service that runs C(ollama serve), as C(NAME.service) without C(/).
     type: str
     default: ollama.service
   restart:
@@ -86,11 +97,9 @@ options:
   verify:
     description:
       - Read the service's journal for the current boot (C(journalctl -u <unit> -o cat -b)) and
-        fail unless the last server start logged C(inference compute) devices of the backend
-        asked for. Only the process systemd started last counts (lines after the journal's last
-        C(Started) line); the module waits up to O(verify_timeout) for it to log its devices.
-        Needs a running service that already runs the current settings; fails when this run
-        changed something and O(restart) is off.
+        fail unless the process systemd started last logged every device that matters on the
+        backend asked for (for V(cpu), no GPU device at all). Waits up to O(verify_timeout) for it.
+        Fails when this run changed something and O(restart) is off.
     type: bool
     default: false
   verify_timeout:
@@ -104,13 +113,14 @@ attributes:
       nothing to change, the read-only C(systemctl is-active) and C(journalctl)).
     support: full
   diff_mode:
-    description: Shows the drop-in and the list of GPU libraries (with their disabled names) before and after.
+    description: Shows the drop-in and the list of backend folders/libraries (where each is) before and after.
     support: full
 notes:
-  - Paths (executable, libraries, drop-in) are resolved inside O(sysroot), and C(ollama), C(systemctl) and C(journalctl)
-    are taken from it, so the module runs against simulated hosts unchanged.
-  - A package upgrade or reinstall brings renamed libraries back; run the module again afterwards.
-  - See docs/ollama.md for the sources of the version and layout rules.
+  - Paths (executable, libraries, drop-in, record) are resolved inside O(sysroot), and C(ollama), C(systemctl) and
+    C(journalctl) are taken from it, so the module runs against simulated hosts unchanged.
+  - A package upgrade brings moved backend folders back (mechanism=files); run the module again afterwards. The
+    environment mechanism needs no such care.
+  - See docs/ollama.md for the release table and the sources of every row.
 seealso:
   - module: inferops.amd.hardware_facts
   - name: Ollama GPU documentation
@@ -130,10 +140,10 @@ EXAMPLES = r"""
     restart: true
     verify: true
 
-- name: Back to ROCm with the gfx1201 override
+- name: ROCm, moving the Vulkan folder out of the way instead of using the environment
   inferops.amd.ollama_backend:
     backend: rocm
-    gfx_version_override: "12.0.1"
+    mechanism: files
   notify: Restart ollama
 
 - name: Undo everything the module did
@@ -143,7 +153,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 previous_backend:
-  description: Backend the drop-in and library state selected before this run (V(auto) when nothing did).
+  description: Backend the drop-in and the moved folders selected before this run (V(auto) when nothing did).
   returned: success
   type: str
   sample: auto
@@ -153,17 +163,22 @@ backend:
   type: str
   sample: vulkan
 mechanism:
-  description: Switch used, V(environment) or V(rename).
+  description: Switch used, V(environment) or V(files).
   returned: success
   type: str
-  sample: rename
+  sample: environment
 version:
-  description: Ollama version planned for (null when it could not be read).
+  description: Ollama version planned for.
   returned: success
   type: str
-  sample: 0.15.5
+  sample: 0.32.15
+release_row:
+  description: The row of the release table used (release range, layout, environment per backend, iGPU rule, source).
+  returned: success
+  type: dict
+  sample: {releases: "0.30.1 - 0.99.99", layout: subfolders, igpu: {vulkan: dropped, rocm: dropped unless gfx1151}}
 install:
-  description: The installation found.
+  description: The installation found, after this run.
   returned: success
   type: dict
   contains:
@@ -175,26 +190,42 @@ install:
       description: Its library folder.
       type: str
       sample: /usr/lib/ollama
-    layout:
-      description: V(subfolders) (official archive) or V(flat) (distribution package).
+    kind:
+      description: V(official) (C(/usr/local)), V(distribution) (C(/usr)) or V(custom).
       type: str
-      sample: flat
+      sample: official
+    layout:
+      description: V(subfolders) or V(flat).
+      type: str
+      sample: subfolders
     libraries:
-      description: GPU backend libraries after this run, each with C(backend), C(path) and C(enabled).
+      description: Backend folders (flat layout, files), each with C(backend), C(path), C(enabled) and C(moved_to).
       type: list
       elements: dict
-      sample: [{backend: rocm, path: /usr/lib/ollama/libggml-hip.so.inferops-disabled, enabled: false}]
-renamed:
-  description: Libraries renamed, each with C(from) and C(to) machine paths.
+      sample: [{backend: rocm, path: /usr/local/lib/ollama/rocm, enabled: true, moved_to: null}]
+    rocm_targets:
+      description: gfx targets the installed rocBLAS has kernels for (empty when none were found).
+      type: list
+      elements: str
+      sample: [gfx1151, gfx1200, gfx1201]
+devices:
+  description: The host's AMD GPUs, whether each matters for verification, and its ROCm index.
   returned: success
   type: list
   elements: dict
-  sample: [{from: /usr/lib/ollama/libggml-hip.so, to: /usr/lib/ollama/libggml-hip.so.inferops-disabled}]
+  sample: [{pci_id: "0000:06:00.0", gfx_target: gfx1201, integrated: false, matters: true, rocm_index: 0}]
+moved:
+  description: Moves made by this run (mechanism=files, or restoring), each with C(from) and C(to) machine paths.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{from: /usr/local/lib/ollama/rocm, to: /usr/local/lib/ollama.inferops-disabled/rocm}]
 dropin:
   description: The drop-in, its environment and what happened to it (V(written), V(removed), V(unchanged), V(absent)).
   returned: success
   type: dict
-  sample: {path: /etc/systemd/system/ollama.service.d/inferops-backend.conf, state: written, environment: {OLLAMA_VULKAN: "1"}}
+  sample: {path: /etc/systemd/system/ollama.service.d/inferops-backend.conf, state: written,
+           environment: {ROCR_VISIBLE_DEVICES: "-1", OLLAMA_VULKAN: "1"}}
 restart_required:
   description: True when something changed and the service has not been restarted by this run.
   returned: success
@@ -204,30 +235,44 @@ restarted:
   returned: success
   type: bool
 verification:
-  description: With O(verify), what the last server start logged (version, address, devices, libraries).
+  description:
+    - With O(verify), what the last server start logged (version, address, devices, libraries) and C(placements),
+      one per host GPU with C(name), C(pci_id), C(library), C(compute), C(type) and C(matters).
   returned: when verify is true and the service runs the current settings
   type: dict
   sample:
-    version: 0.15.5
-    address: "127.0.0.1:11434"
+    version: 0.32.15
     libraries: [vulkan]
-    devices: [{library: Vulkan, compute: "0.0", description: "AMD Radeon RX 9070 XT (RADV GFX1201)"}]
+    placements: [{name: "Radeon RX 9070 XT", pci_id: "0000:06:00.0", library: Vulkan, compute: "0.0",
+                  type: discrete, matters: true}]
 """
 
 import os
+import re
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot, with_sysroot_option
+from ansible_collections.inferops.amd.plugins.module_utils import amd_gpu
 from ansible_collections.inferops.amd.plugins.module_utils import ollama_install
 from ansible_collections.inferops.amd.plugins.module_utils import ollama_backend_plan as planning
+from ansible_collections.inferops.amd.plugins.module_utils import ollama_backend_state as state
 from ansible_collections.inferops.amd.plugins.module_utils import ollama_log
 from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandRunner
 from ansible_collections.inferops.amd.plugins.module_utils.systemd_dropin import (
-    DropinError, parse_environment, render_environment_dropin)
+    DropinError, render_environment_dropin)
 
 DROPIN_NAME = "inferops-backend.conf"
+UNIT_NAME = re.compile(r"^[A-Za-z0-9:_.\\-]+@?[A-Za-z0-9:_.\\-]*\.service$")
+
+
+def validate_unit(unit):
+    """None, or why ``unit`` is no systemd service name (checked before anything is written)."""
+    if not unit or "/" in unit or not UNIT_NAME.match(unit) or unit.startswith("."):
+        return ("unit '%s' is not a systemd service name; expected NAME.service (letters, digits, ':', '_', '.', "
+                "'-', '\\', no '/'), e.g. ollama.service" % unit)
+    return None
 
 
 def dropin_path(unit):
@@ -236,20 +281,52 @@ def dropin_path(unit):
 
 def dropin_text(plan):
     """Drop-in for ``plan``, or None when nothing is to be set (``auto``)."""
-    if plan.backend == "auto" and not plan.environment:
-        return None
+    if plan.backend == "auto" or not plan.environment:
+        return None if plan.backend == "auto" else _with_comment(plan, {})
+    return _with_comment(plan, plan.environment)
+
+
+def _with_comment(plan, environment):
     comment = "\n".join([
         "Managed by inferops.amd.ollama_backend: do not edit, run the module instead.",
         "%s %s" % (planning.BACKEND_MARK, plan.backend),
         "mechanism: %s" % plan.mechanism,
     ])
-    return render_environment_dropin(plan.environment, comment=comment)
+    return render_environment_dropin(environment, comment=comment)
 
 
-def library_listing(install, renames=()):
-    """One line per GPU library (``path``), after applying ``renames``."""
-    moved = dict(renames)
-    return "".join("%s\n" % moved.get(lib.path, lib.path) for lib in install.libraries)
+def unit_listing(install, moves=()):
+    """One line per backend unit (``path`` or ``path -> stash``), after applying ``moves``."""
+    moved = dict(moves)
+    lines = []
+    for unit in install.units:
+        where = moved.get(unit.current, unit.current)
+        lines.append("%s\n" % unit.home if where == unit.home else "%s -> %s\n" % (unit.home, where))
+    return "".join(lines)
+
+
+def kfd_gpu_order(root):
+    """PCI addresses of the KFD GPU nodes in node order (the ROCm device numbering)."""
+    nodes = sorted((int(n) for n in root.list_dir(amd_gpu.KFD_NODES) if n.isdigit()))
+    order = []
+    for node in nodes:
+        props = amd_gpu.parse_kfd_properties(root.read_text("%s/%d/properties" % (amd_gpu.KFD_NODES, node)))
+        if props.get("gfx_target_version") and "location_id" in props:
+            loc = props["location_id"]
+            order.append("%04x:%02x:%02x.%x" % (props.get("domain", 0), loc >> 8, (loc >> 3) & 0x1F, loc & 0x7))
+    return order
+
+
+def host_devices(root):
+    """AMD GPUs with their ROCm index (KFD GPU node order, as ROCR enumerates agents)."""
+    gpus = amd_gpu.gather_gpus(root)
+    order = kfd_gpu_order(root)
+    devices = []
+    for gpu in gpus:
+        bdf = gpu["pci_address"]
+        devices.append({"pci_id": bdf, "gfx_target": gpu["gfx_target"], "integrated": bool(gpu["integrated"]),
+                        "name": gpu["name"], "vram_bytes": gpu["vram_bytes"], "rocm_index": order.index(bdf) if bdf in order else None})
+    return devices
 
 
 def read_version(module, root, install):
@@ -257,38 +334,14 @@ def read_version(module, root, install):
         return module.params["version"]
     executable = root.path(install.binary)
     if not os.access(executable, os.X_OK):
-        module.warn("%s is not executable, so its version is unknown; planning as for an old version "
-                    "(set the version option to avoid this)" % install.binary)
-        return None
+        module.fail_json(msg="%s is not executable, so its version is unknown; which switch works depends on the "
+                             "version: set the version option" % install.binary)
     rc, out, err = CommandRunner(root, module.run_command).run([executable, "--version"], check=False)
     version = ollama_install.parse_version(out + "\n" + err)
     if version is None:
-        module.warn("could not read the Ollama version from '%s --version' (rc=%s): %s; "
-                    "planning as for an unknown old version" % (install.binary, rc, (out + err).strip()))
+        module.fail_json(msg="could not read the Ollama version from '%s --version' (rc=%s): %s; set the version "
+                             "option" % (install.binary, rc, (out + err).strip()))
     return version
-
-
-def apply_renames(root, renames):
-    """Rename library files; undo the ones done when one fails."""
-    done = []
-    try:
-        for source, target in renames:
-            os.rename(root.path(source), root.path(target))
-            done.append((source, target))
-    except OSError:
-        for source, target in reversed(done):
-            os.rename(root.path(target), root.path(source))
-        raise
-    return done
-
-
-def check_renames(root, renames):
-    for source, target in renames:
-        if not os.path.lexists(root.path(source)):
-            return "%s is missing" % source
-        if os.path.lexists(root.path(target)):
-            return "both %s and %s exist; remove the stale one" % (source, target)
-    return None
 
 
 def run_tool(module, root, name, args):
@@ -326,22 +379,22 @@ def wait_for_start(module, root, unit, timeout):
         time.sleep(0.5)
 
 
-def verify(module, root, unit, backend, timeout, result):
-    """Fail (with ``result``) unless the newest server start runs on ``backend``."""
+def verify(module, root, unit, plan, timeout, result):
+    """Fail (with ``result``) unless the newest server start runs the devices that matter on the backend."""
     rc, out, err = run_tool(module, root, "systemctl", ["is-active", unit])
     if rc != 0:
         module.fail_json(msg="cannot verify: %s is not running (systemctl is-active: %s)" % (
             unit, (out or err).strip() or rc), **result)
     start = wait_for_start(module, root, unit, timeout)
-    result["verification"] = start.as_dict()
-    if backend != "auto" and not ollama_log.backend_matches(start, backend):
-        module.fail_json(
-            msg="Ollama %s came up on %s, not on %s as asked (its 'inference compute' lines: %s); this version "
-                "or layout ignores the %s switch, try mechanism=rename" % (
-                    start.version or "(unknown version)", ", ".join(start.libraries) or "nothing", backend,
-                    "; ".join("library=%s description=%s" % (d.get("library"), d.get("description", d.get("name")))
-                              for d in start.devices), result["mechanism"]),
-            **result)
+    verification = start.as_dict()
+    verification["placements"] = ollama_log.placements(start, plan.devices)
+    result["verification"] = verification
+    if plan.backend == "auto":
+        return
+    problem = ollama_log.judge(start, plan.backend, plan.devices)
+    if problem:
+        module.fail_json(msg="Ollama %s did not come up on %s as asked: %s" % (
+            start.version or "(unknown version)", plan.backend, problem), **result)
 
 
 ARGUMENT_SPEC = dict(
@@ -358,30 +411,53 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def load(module):
-    """(root, install, version, plan) for the arguments; fails before anything is touched."""
+def validate_options(module):
+    """Every check of option values that needs no machine; fails before anything is read or written."""
     params = module.params
+    problem = validate_unit(params["unit"])
+    if problem:
+        module.fail_json(msg=problem)
+    if params["verify_timeout"] < 0:
+        module.fail_json(msg="verify_timeout %d is negative; expected seconds >= 0" % params["verify_timeout"])
     try:
         gfx = planning.validate_gfx_version(params["gfx_version_override"])
         if params["version"]:
             ollama_install.version_tuple(params["version"])
+    except (planning.PlanError, ValueError) as exc:
+        module.fail_json(msg=str(exc))
+    if gfx and params["backend"] != "rocm":
+        module.warn("gfx_version_override only applies to ROCm; ignored for backend '%s'" % params["backend"])
+        gfx = None
+    return gfx
+
+
+def load(module):
+    """(root, install, version, plan) for the arguments; fails before anything is touched."""
+    params = module.params
+    gfx = validate_options(module)
+    try:
         root = module_sysroot(module)
         install = ollama_install.find_install(root, params["binary"], params["install_dir"])
-    except (planning.PlanError, ValueError,
-            ollama_install.OllamaNotInstalled, ollama_install.UnknownLayout) as exc:
+        record = state.read_state(root, install.stash_dir)
+    except (state.StateError, ollama_install.OllamaNotInstalled, ollama_install.UnknownLayout) as exc:
         module.fail_json(msg=str(exc))
-    if gfx and params["backend"] in ("vulkan", "cpu"):
-        module.warn("gfx_version_override only applies to ROCm; ignored for backend '%s'" % params["backend"])
     version = read_version(module, root, install)
     try:
-        plan = planning.plan_backend(install, params["backend"],
-                                     ollama_install.version_tuple(version) if version else None,
-                                     params["mechanism"], gfx)
+        plan = planning.plan_backend(install, params["backend"], ollama_install.version_tuple(version),
+                                     host_devices(root), params["mechanism"], gfx)
     except planning.PlanError as exc:
         module.fail_json(msg=str(exc))
-    problem = check_renames(root, plan.renames)
+    plan.restores = ollama_install.legacy_renamed(root, install)
+    problem = state.check_moves(root, plan.moves + plan.restores)
     if problem:
         module.fail_json(msg="cannot switch %s to %s: %s" % (install.lib_dir, params["backend"], problem))
+    for entry in record["moves"]:
+        if entry["to"] not in [unit.current for unit in install.units]:
+            module.fail_json(msg="%s records %s moved to %s, but it is not there; nothing changed. Put it back "
+                                 "by hand and remove the record" % (state.record_path(install.stash_dir),
+                                                                    entry["from"], entry["to"]))
+    for warning in plan.warnings:
+        module.warn(warning)
     return root, install, version, plan
 
 
@@ -390,42 +466,55 @@ def describe(module, install, version, plan, old_dropin, new_dropin):
     path = dropin_path(module.params["unit"])
     dropin_changed = old_dropin != new_dropin
     if dropin_changed:
-        state = "written" if new_dropin is not None else "removed"
+        dropin_state = "written" if new_dropin is not None else "removed"
     else:
-        state = "unchanged" if new_dropin is not None else "absent"
+        dropin_state = "unchanged" if new_dropin is not None else "absent"
+    moves = plan.moves + plan.restores
     result = dict(
-        changed=dropin_changed or bool(plan.renames),
-        previous_backend=planning.configured_backend(install, parse_environment(old_dropin or ""), old_dropin),
+        changed=dropin_changed or bool(moves),
+        previous_backend=planning.configured_backend(install, old_dropin),
         backend=plan.backend, mechanism=plan.mechanism, version=version,
-        renamed=[{"from": a, "to": b} for a, b in plan.renames],
-        dropin={"path": path, "environment": plan.environment, "state": state},
+        release_row=plan.row.as_dict(),
+        devices=plan.devices,
+        moved=[{"from": a, "to": b} for a, b in moves],
+        dropin={"path": path, "environment": plan.environment, "state": dropin_state},
         restarted=False,
     )
     if module._diff:
-        libraries = "%s (GPU libraries)" % install.lib_dir
+        listing = "%s (GPU backends)" % install.lib_dir
         result["diff"] = [
             {"before_header": path, "after_header": path, "before": old_dropin or "", "after": new_dropin or ""},
-            {"before_header": libraries, "after_header": libraries,
-             "before": library_listing(install), "after": library_listing(install, plan.renames)},
+            {"before_header": listing, "after_header": listing,
+             "before": unit_listing(install), "after": unit_listing(install, plan.moves)},
         ]
     return result
 
 
+def write_dropin(root, unit, text):
+    path = dropin_path(unit)
+    if text is None:
+        root.remove(path)
+        folder = root.path(os.path.dirname(path))
+        if os.path.isdir(folder) and not os.listdir(folder):
+            os.rmdir(folder)
+    else:
+        root.write_config(path, text, mode=0o644)
+
+
 def apply(module, root, install, plan, new_dropin):
-    """Rename libraries, then write or remove the drop-in; undo the renames if that fails."""
-    path = dropin_path(module.params["unit"])
+    """Move backends, then write or remove the drop-in; undo the moves if that fails."""
+    unit = module.params["unit"]
     try:
-        apply_renames(root, plan.renames)
-    except OSError as exc:
-        module.fail_json(msg="renaming Ollama libraries in %s failed, nothing changed: %s" % (install.lib_dir, exc))
+        for source, target in plan.restores:
+            os.rename(root.path(source), root.path(target))
+        state.apply_moves(root, plan.moves, install.stash_dir)
+    except (OSError, state.StateError) as exc:
+        module.fail_json(msg="moving Ollama backends in %s failed, nothing changed: %s" % (install.lib_dir, exc))
     try:
-        if new_dropin is None:
-            root.remove(path)
-        else:
-            root.write_config(path, new_dropin, mode=0o644)
+        write_dropin(root, unit, new_dropin)
     except (IOError, OSError) as exc:
-        apply_renames(root, [(b, a) for a, b in reversed(plan.renames)])
-        module.fail_json(msg="writing %s failed, library renames undone: %s" % (path, exc))
+        state.apply_moves(root, [(b, a) for a, b in reversed(plan.moves)], install.stash_dir)
+        module.fail_json(msg="writing %s failed, backend moves undone: %s" % (dropin_path(unit), exc))
 
 
 def main():
@@ -455,7 +544,7 @@ def main():
             module.fail_json(msg="backend settings changed in this run but %s was not restarted; restart it "
                                  "(or set restart=true) before verifying" % unit, **result)
         else:
-            verify(module, root, unit, plan.backend, params["verify_timeout"], result)
+            verify(module, root, unit, plan, params["verify_timeout"], result)
     module.exit_json(**result)
 
 

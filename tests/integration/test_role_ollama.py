@@ -25,6 +25,13 @@ PLAYBOOK = """
   gather_facts: false
   roles:
     - role: ollama
+  post_tasks:
+    - name: Keep the role's report for the test
+      ansible.builtin.copy:
+        content: "{{ ollama_report | default({}) | to_json }}"
+        dest: "{{ report_path }}"
+        mode: "0644"
+      changed_when: false  # test scaffolding, not part of what the role changes
 """
 
 
@@ -47,7 +54,7 @@ def play(tmp_path):
         playbook = tmp_path / "play.yml"
         playbook.write_text(PLAYBOOK)
         extra = tmp_path / "vars.json"
-        extra.write_text(json.dumps(dict(inferops_sysroot=root, **variables)))
+        extra.write_text(json.dumps(dict(inferops_sysroot=root, report_path=str(tmp_path / "report.json"), **variables)))
         argv = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
                 str(playbook), "-e", "@%s" % extra]
         if check:
@@ -71,16 +78,17 @@ def read(root, path):
 
 def test_offline_install_vulkan_backend_models_and_idempotence(scratch_host, play, tmp_path):
     root = scratch_host("rx9070xt_chipset")
-    variables = dict(build_release(str(tmp_path / "release"), "0.16.0"), ollama_models=["qwen3:8b", "gemma3"])
+    variables = dict(build_release(str(tmp_path / "release"), "0.32.15"), ollama_models=["qwen3:8b", "gemma3"])
+    assert variables["ollama_archive_src"].endswith("ollama-linux-amd64.tar.zst")
     rc, output, recap = play(root, **variables)
     assert rc == 0, output
     assert recap["failed"] == 0 and recap["changed"] > 0
 
     # The archive replaced the recorded 0.15.5 install (its cuda_v13 placeholder
     # came from the archive; the recorded hipblaslt did not survive).
-    assert not os.path.exists(os.path.join(root, "usr/local/lib/ollama/rocm/libhipblaslt.so.0"))
-    assert os.path.exists(os.path.join(root, "usr/local/lib/ollama/rocm/libggml-hip.so"))
-    assert "ollama version is 0.16.0" in subprocess.run(
+    assert not os.path.exists(os.path.join(root, "usr/local/lib/ollama/rocm"))
+    assert os.path.exists(os.path.join(root, "usr/local/lib/ollama/rocm_v7_2/libggml-hip.so"))
+    assert "ollama version is 0.32.15" in subprocess.run(
         [os.path.join(root, "usr/local/bin/ollama"), "--version"], capture_output=True, text=True, check=True).stdout
 
     settings = read(root, "/etc/systemd/system/ollama.service.d/inferops-settings.conf")
@@ -88,38 +96,57 @@ def test_offline_install_vulkan_backend_models_and_idempotence(scratch_host, pla
     assert 'Environment="OLLAMA_FLASH_ATTENTION=1"' in settings
     assert 'Environment="OLLAMA_KV_CACHE_TYPE=q8_0"' in settings
     backend = read(root, "/etc/systemd/system/ollama.service.d/inferops-backend.conf")
-    assert "# inferops-backend: vulkan" in backend and 'Environment="OLLAMA_LLM_LIBRARY=vulkan"' in backend
+    assert "# inferops-backend: vulkan" in backend and 'Environment="ROCR_VISIBLE_DEVICES=-1"' in backend
     assert "ExecStart=/usr/local/bin/ollama serve" in read(root, "/etc/systemd/system/ollama.service")
     assert os.path.islink(os.path.join(root, "etc/systemd/system/default.target.wants/ollama.service"))
 
     state = json.loads(read(root, "/run/ollama/inferops-sim-server.json"))
-    assert (state["version"], state["library"]) == ("0.16.0", "Vulkan")
+    assert (state["version"], state["library"]) == ("0.32.15", "Vulkan")
     assert json.loads(read(root, "/var/lib/ollama/inferops-sim-models.json")) == ["gemma3:latest", "qwen3:8b"]
-    assert "Ollama 0.16.0 at http://127.0.0.1:" in output and "on vulkan" in output
+    assert "Ollama 0.32.15 at http://127.0.0.1:" in output and "on vulkan" in output
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert (report["backend_requested"], report["backend_before"], report["backend_after"]) == (
+        "vulkan", "auto", "vulkan")
+    assert report["verified"] is True and report["devices"] == [
+        {"name": "Radeon RX 9070 / 9070 XT / 9070 GRE (Navi 48)", "library": "Vulkan", "compute": "0.0",
+         "type": "discrete"}]
 
     rc, output, recap = play(root, **variables)
     assert rc == 0, output
     assert recap["changed"] == 0, output
 
 
-def test_distribution_package_on_arch_with_rocm_and_derived_override(scratch_host, play):
+def test_old_release_installs_from_tgz_archives(scratch_host, play, tmp_path):
+    root = scratch_host("rx9070xt_chipset")
+    variables = build_release(str(tmp_path / "release"), "0.13.5")
+    assert variables["ollama_rocm_archive_src"].endswith("ollama-linux-amd64-rocm.tgz")
+    rc, output, recap = play(root, **variables)
+    assert rc == 0, output
+    assert os.path.exists(os.path.join(root, "usr/local/lib/ollama/rocm/libggml-hip.so"))
+    backend = read(root, "/etc/systemd/system/ollama.service.d/inferops-backend.conf")
+    assert 'Environment="OLLAMA_VULKAN=1"' in backend and 'Environment="ROCR_VISIBLE_DEVICES=-1"' in backend
+
+
+def test_distribution_package_on_arch_with_rocm_and_no_override(scratch_host, play):
     root = scratch_host("strix_halo_arch_ollama")
     rc, output, recap = play(root, ollama_install_method="none", ollama_backend="rocm",
                              ollama_environment={"RADV_PERFTEST": "nogttspill"}, ollama_kv_cache_type="q4_0")
     assert rc == 0, output
     backend = read(root, "/etc/systemd/system/ollama.service.d/inferops-backend.conf")
-    assert 'Environment="HSA_OVERRIDE_GFX_VERSION=11.5.1"' in backend
+    assert "HSA_OVERRIDE_GFX_VERSION" not in backend, "gfx1151 is in the build: no override"
     settings = read(root, "/etc/systemd/system/ollama.service.d/inferops-settings.conf")
     assert 'Environment="RADV_PERFTEST=nogttspill"' in settings and "OLLAMA_KV_CACHE_TYPE=q4_0" in settings
     assert not os.path.exists(os.path.join(root, "etc/systemd/system/ollama.service")), "package unit kept"
     assert json.loads(read(root, "/run/ollama/inferops-sim-server.json"))["library"] == "ROCm"
 
     # Role defaults (archive method, no local archives) on the Arch tree: the
-    # package install is kept, and a strix_halo host gets Vulkan, which on the
-    # flat layout means renaming the hip library away.
+    # package install is kept, and a strix_halo host gets Vulkan through the
+    # environment alone (ROCm hidden), the libraries left where the package put them.
     rc, output, recap = play(root)
     assert rc == 0, output
-    assert os.path.exists(os.path.join(root, "usr/lib/ollama/libggml-hip.so.inferops-disabled"))
+    assert os.path.exists(os.path.join(root, "usr/lib/ollama/libggml-hip.so"))
+    assert 'Environment="ROCR_VISIBLE_DEVICES=-1"' in read(
+        root, "/etc/systemd/system/ollama.service.d/inferops-backend.conf")
     assert json.loads(read(root, "/run/ollama/inferops-sim-server.json"))["library"] == "Vulkan"
     assert not os.path.exists(os.path.join(root, "etc/systemd/system/ollama.service")), "package unit kept"
     assert "HSA_OVERRIDE_GFX_VERSION" not in read(root, "/etc/systemd/system/ollama.service.d/inferops-backend.conf")
@@ -138,27 +165,27 @@ def test_check_mode_on_a_fresh_scratch_host_changes_nothing(scratch_host, play):
 
 def test_local_archive_without_checksum_is_refused(scratch_host, play, tmp_path):
     root = scratch_host("rx9070xt_chipset")
-    variables = build_release(str(tmp_path / "release"), "0.16.0")
+    variables = build_release(str(tmp_path / "release"), "0.32.15")
     variables["ollama_archive_checksum"] = ""
     rc, output, recap = play(root, **variables)
     assert rc != 0 and recap["failed"] == 1
-    assert "base archive for Ollama 0.16.0: checksum '' is not 'sha256:<64 hex digits>'" in output
+    assert "base archive for Ollama 0.32.15: checksum '' is not 'sha256:<64 hex digits>'" in output
     assert os.path.exists(os.path.join(root, "usr/local/lib/ollama/rocm/libhipblaslt.so.0")), "old install untouched"
 
 
 def test_local_archive_with_wrong_checksum_is_refused(scratch_host, play, tmp_path):
     root = scratch_host("rx9070xt_chipset")
-    variables = build_release(str(tmp_path / "release"), "0.16.0")
+    variables = build_release(str(tmp_path / "release"), "0.32.15")
     variables["ollama_rocm_archive_checksum"] = "sha256:" + "0" * 64
     rc, output, recap = play(root, **variables)
     assert rc != 0
-    assert "ollama-linux-amd64-rocm.tgz: sha256 " in output and ", expected sha256:000" in output
+    assert "ollama-linux-amd64-rocm.tar.zst: sha256 " in output and ", expected sha256:000" in output
     assert os.path.exists(os.path.join(root, "usr/local/lib/ollama/rocm/libhipblaslt.so.0")), "old install untouched"
 
 
 def test_tree_without_ollama_is_left_alone(scratch_host, play):
     root = scratch_host("r9700_desktop")
-    rc, output, recap = play(root, ollama_version="0.16.0")
+    rc, output, recap = play(root, ollama_version="0.32.15")
     assert rc == 0, output
     assert "keeping its Ollama (none)" in output
     assert "nothing to configure" in output

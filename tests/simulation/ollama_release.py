@@ -1,8 +1,12 @@
 """Stand-ins for Ollama's Linux release archives, for offline installs of simulated hosts.
 
-Builds ``ollama-linux-amd64.tgz`` (``bin/ollama`` + ``lib/ollama`` with the CPU,
-Vulkan and CUDA libraries) and ``ollama-linux-amd64-rocm.tgz``
-(``lib/ollama/rocm``), laid out like the official archives, with the
+Builds ``ollama-linux-amd64.<ext>`` (``bin/ollama`` + ``lib/ollama`` with the CPU,
+Vulkan (from 0.13.0) and CUDA libraries, ``llama-server`` from 0.30) and
+``ollama-linux-amd64-rocm.<ext>`` (``lib/ollama/rocm``, from 0.30
+``lib/ollama/rocm_v7_2``), named, compressed and laid out as ollama/ollama's
+``.github/workflows/release.yaml`` of that release does (``.tgz`` by pigz up to
+0.13.5, ``.tar.zst`` by zstd from 0.14.0; written here independently of the
+collection's release table), with the
 simulated ollama (tests/simulation/tools/ollama, its version baked in) as the
 binary and placeholder bytes as libraries.  Feed them to the ollama role
 with ``ollama_archive_src`` / ``ollama_rocm_archive_src`` and the printed
@@ -15,15 +19,38 @@ import hashlib
 import io
 import json
 import os
+import subprocess
 import sys
 import tarfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAKE_OLLAMA = os.path.join(HERE, "tools", "ollama")
 BASE_LIBRARIES = ("libggml-base.so", "libggml-cpu-haswell.so", "libggml-cpu-x64.so",
-                  "vulkan/libggml-vulkan.so", "cuda_v12/libggml-cuda.so", "cuda_v13/libggml-cuda.so")
+                  "cuda_v12/libggml-cuda.so", "cuda_v13/libggml-cuda.so")
 ROCM_LIBRARIES = ("libggml-hip.so", "libamdhip64.so.6", "librocblas.so.4",
+                  "rocblas/library/TensileLibrary_lazy_gfx1151.dat",
+                  "rocblas/library/TensileLibrary_lazy_gfx1200.dat",
                   "rocblas/library/TensileLibrary_lazy_gfx1201.dat")
+
+
+def release_tuple(version):
+    return tuple(int(part) for part in version.split("-")[0].split(".")[:3])
+
+
+def _write(path, members, zstd):
+    """A tar of ``members`` [(name, data, mode)], gzip- or zstd-compressed."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, data, mode in members:
+            _add(archive, name, data, mode)
+    raw = buffer.getvalue()
+    if zstd:
+        data = subprocess.run(["zstd", "-q", "-c"], input=raw, capture_output=True, check=True).stdout
+    else:
+        import gzip
+        data = gzip.compress(raw)
+    with open(path, "wb") as handle:
+        handle.write(data)
 
 
 def sha256(path):
@@ -43,15 +70,20 @@ def build(dest, version):
     os.makedirs(dest, exist_ok=True)
     with open(FAKE_OLLAMA, "rb") as handle:
         binary = handle.read().replace(b"BAKED_VERSION = None", ("BAKED_VERSION = %r" % version).encode())
-    base = os.path.join(dest, "ollama-linux-amd64.tgz")
-    with tarfile.open(base, "w:gz") as archive:
-        _add(archive, "bin/ollama", binary, 0o755)
-        for name in BASE_LIBRARIES:
-            _add(archive, "lib/ollama/" + name, b"placeholder\n", 0o644)
-    rocm = os.path.join(dest, "ollama-linux-amd64-rocm.tgz")
-    with tarfile.open(rocm, "w:gz") as archive:
-        for name in ROCM_LIBRARIES:
-            _add(archive, "lib/ollama/rocm/" + name, b"placeholder\n", 0o644)
+    release = release_tuple(version)
+    ext = "tar.zst" if release >= (0, 14, 0) else "tgz"
+    base_files = list(BASE_LIBRARIES)
+    if release >= (0, 13, 0):
+        base_files.append("vulkan/libggml-vulkan.so")
+    if release >= (0, 30, 0):
+        base_files.append("llama-server")
+    rocm_folder = "rocm_v7_2" if release >= (0, 30, 0) else "rocm"
+    base = os.path.join(dest, "ollama-linux-amd64.%s" % ext)
+    _write(base, [("bin/ollama", binary, 0o755)] + [("lib/ollama/" + name, b"placeholder\n", 0o644)
+                                                    for name in base_files], ext == "tar.zst")
+    rocm = os.path.join(dest, "ollama-linux-amd64-rocm.%s" % ext)
+    _write(rocm, [("lib/ollama/%s/%s" % (rocm_folder, name), b"placeholder\n", 0o644) for name in ROCM_LIBRARIES],
+           ext == "tar.zst")
     return {"ollama_version": version,
             "ollama_archive_src": base, "ollama_archive_checksum": sha256(base),
             "ollama_rocm_archive_src": rocm, "ollama_rocm_archive_checksum": sha256(rocm)}

@@ -1,109 +1,122 @@
-"""Which switch selects which backend, per layout and version."""
+"""The planner reads the release table: environment per release, layout and host devices."""
 
 import pytest
 
 from ansible_collections.inferops.amd.plugins.module_utils import ollama_backend_plan as plan
-from ansible_collections.inferops.amd.plugins.module_utils.ollama_install import BackendLibrary, OllamaInstall
+from ansible_collections.inferops.amd.plugins.module_utils import ollama_release_table as table
+from ansible_collections.inferops.amd.plugins.module_utils.ollama_install import BackendUnit, OllamaInstall
 
-OFFICIAL = "/usr/local/lib/ollama"
-FLAT = "/usr/lib/ollama"
-
-
-def official(hip_disabled=False, vulkan=True):
-    libs = [BackendLibrary("cuda", OFFICIAL + "/cuda_v12", "libggml-cuda.so", False),
-            BackendLibrary("rocm", OFFICIAL + "/rocm", "libggml-hip.so", hip_disabled)]
-    if vulkan:
-        libs.append(BackendLibrary("vulkan", OFFICIAL + "/vulkan", "libggml-vulkan.so", False))
-    return OllamaInstall("/usr/local/bin/ollama", OFFICIAL, "subfolders", libs)
+DGPU = {"pci_id": "0000:06:00.0", "gfx_target": "gfx1201", "integrated": False, "vram_bytes": 16 << 30,
+        "rocm_index": 0}
+STRIX = {"pci_id": "0000:c5:00.0", "gfx_target": "gfx1151", "integrated": True, "vram_bytes": 512 << 20,
+         "rocm_index": 0}
+SMALL_IGPU = {"pci_id": "0000:0e:00.0", "gfx_target": "gfx1036", "integrated": True, "vram_bytes": 512 << 20,
+              "rocm_index": 0}
+MIXED = [SMALL_IGPU, dict(DGPU, rocm_index=1)]
 
 
-def flat(hip_disabled=False, vulkan_disabled=False):
-    return OllamaInstall("/usr/bin/ollama", FLAT, "flat", [
-        BackendLibrary("rocm", FLAT, "libggml-hip.so", hip_disabled),
-        BackendLibrary("vulkan", FLAT, "libggml-vulkan.so", vulkan_disabled)])
+def install(layout="subfolders", targets=("gfx1151", "gfx1200", "gfx1201"), backends=("rocm", "vulkan")):
+    lib = "/usr/local/lib/ollama"
+    units = []
+    for backend in backends:
+        home = "%s/%s" % (lib, backend) if layout == "subfolders" else "%s/libggml-%s.so" % (
+            lib, "hip" if backend == "rocm" else backend)
+        units.append(BackendUnit(backend, home, home, home))
+    return OllamaInstall("/usr/local/bin/ollama", lib, "official", layout, units, set(targets))
 
 
-@pytest.mark.parametrize("install, version, mechanism", [
-    (official(), (0, 15, 5), "environment"),
-    (official(), (0, 12, 11), "environment"),
-    (official(), (0, 12, 10), "rename"),
-    (official(), None, "rename"),
-    (flat(), (0, 15, 5), "rename"),
+@pytest.mark.parametrize("version,layout,expected", [
+    ((0, 12, 4), "subfolders", {"ROCR_VISIBLE_DEVICES": "-1"}),
+    ((0, 15, 5), "subfolders", {"ROCR_VISIBLE_DEVICES": "-1", "OLLAMA_VULKAN": "1"}),
+    ((0, 15, 5), "flat", {"ROCR_VISIBLE_DEVICES": "-1"}),
+    ((0, 32, 15), "subfolders", {"ROCR_VISIBLE_DEVICES": "-1"}),
 ])
-def test_mechanism_follows_layout_and_version(install, version, mechanism):
-    assert plan.choose_mechanism(install, version) == mechanism
+def test_vulkan_on_a_discrete_card_hides_rocm_and_opens_the_releases_gate(version, layout, expected):
+    assert plan.plan_backend(install(layout), "vulkan", version, [DGPU]).environment == expected
 
 
-def test_vulkan_on_a_new_official_install_is_environment_only():
-    result = plan.plan_backend(official(), "vulkan", (0, 15, 5))
-    assert result.environment == {"OLLAMA_VULKAN": "1", "OLLAMA_LLM_LIBRARY": "vulkan"}
-    assert result.renames == []
+def test_vulkan_on_strix_halo_from_0_30_enables_the_igpu():
+    env = plan.plan_backend(install(), "vulkan", (0, 32, 15), [STRIX]).environment
+    assert env == {"ROCR_VISIBLE_DEVICES": "-1", "OLLAMA_IGPU_ENABLE": "1"}
+    assert "OLLAMA_IGPU_ENABLE" not in plan.plan_backend(install(), "vulkan", (0, 15, 5), [STRIX]).environment
 
 
-def test_environment_switch_restores_a_library_an_older_run_disabled():
-    result = plan.plan_backend(official(hip_disabled=True), "vulkan", (0, 15, 5))
-    assert result.renames == [(OFFICIAL + "/rocm/libggml-hip.so.inferops-disabled", OFFICIAL + "/rocm/libggml-hip.so")]
+def test_rocm_on_strix_halo_needs_the_igpu_switch_only_on_0_30_0():
+    assert plan.plan_backend(install(), "rocm", (0, 30, 0), [STRIX]).environment["OLLAMA_IGPU_ENABLE"] == "1"
+    assert "OLLAMA_IGPU_ENABLE" not in plan.plan_backend(install(), "rocm", (0, 30, 1), [STRIX]).environment
 
 
-def test_vulkan_on_arch_disables_only_the_hip_library():
-    result = plan.plan_backend(flat(), "vulkan", (0, 15, 5))
-    assert result.mechanism == "rename"
-    assert result.renames == [(FLAT + "/libggml-hip.so", FLAT + "/libggml-hip.so.inferops-disabled")]
+def test_a_small_igpu_next_to_a_card_does_not_matter_and_gets_nothing():
+    result = plan.plan_backend(install(), "vulkan", (0, 32, 15), MIXED)
+    assert "OLLAMA_IGPU_ENABLE" not in result.environment
+    assert [dev["matters"] for dev in result.devices] == [False, True]
+
+
+def test_no_override_where_the_build_has_the_target():
+    env = plan.plan_backend(install(), "rocm", (0, 15, 5), [DGPU]).environment
+    assert not [key for key in env if key.startswith("HSA_OVERRIDE")]
+
+
+def test_per_device_override_on_a_mixed_host_when_the_build_lacks_the_target():
+    env = plan.plan_backend(install(targets=("gfx1200", "gfx1100")), "rocm", (0, 15, 5), MIXED).environment
+    assert env["HSA_OVERRIDE_GFX_VERSION_1"] == "12.0.0"
+    assert "HSA_OVERRIDE_GFX_VERSION" not in env and "HSA_OVERRIDE_GFX_VERSION_0" not in env
+
+
+def test_single_gpu_override_uses_the_plain_variable():
+    env = plan.plan_backend(install(targets=("gfx1200",)), "rocm", (0, 15, 5), [DGPU]).environment
+    assert env["HSA_OVERRIDE_GFX_VERSION"] == "12.0.0"
+
+
+def test_overriding_the_strix_halo_igpu_on_0_30_1_needs_the_igpu_switch():
+    # a target other than gfx1151 loses the default admission (integratedGPUAllowedByDefault)
+    env = plan.plan_backend(install(targets=("gfx1100",)), "rocm", (0, 30, 1), [STRIX]).environment
+    assert env["HSA_OVERRIDE_GFX_VERSION"] == "11.0.0" and env["OLLAMA_IGPU_ENABLE"] == "1"
+
+
+@pytest.mark.parametrize("backend,version,gpus,message", [
+    ("vulkan", (0, 12, 3), [DGPU], "no Vulkan support"),
+    ("rocm", (0, 12, 3), [STRIX], "unsupported Radeon iGPU detected skipping"),
+    ("vulkan", (0, 11, 10), [DGPU], "older than 0.12.0"),
+    ("vulkan", None, [DGPU], "version option"),
+])
+def test_cases_that_cannot_work_fail_with_the_reason(backend, version, gpus, message):
+    with pytest.raises(plan.PlanError, match=message):
+        plan.plan_backend(install(), backend, version, gpus)
+
+
+def test_a_missing_backend_library_fails():
+    with pytest.raises(plan.PlanError, match="no Vulkan backend"):
+        plan.plan_backend(install(backends=("rocm",)), "vulkan", (0, 15, 5), [DGPU])
+
+
+def test_files_mechanism_moves_whole_folders_and_keeps_the_gates():
+    result = plan.plan_backend(install(), "vulkan", (0, 15, 5), [DGPU], mechanism="files")
+    assert result.moves == [("/usr/local/lib/ollama/rocm", "/usr/local/lib/ollama.inferops-disabled/rocm")]
     assert result.environment == {"OLLAMA_VULKAN": "1"}
 
 
-def test_rocm_with_override_restores_hip():
-    result = plan.plan_backend(flat(hip_disabled=True), "rocm", (0, 15, 5), gfx_version="11.5.1")
-    assert result.renames == [(FLAT + "/libggml-hip.so.inferops-disabled", FLAT + "/libggml-hip.so")]
-    assert result.environment == {"HSA_OVERRIDE_GFX_VERSION": "11.5.1"}
+def test_every_row_names_its_source_and_every_supported_release_has_a_row():
+    for row in table.ROWS:
+        assert row.source
+    for version in ((0, 12, 0), (0, 12, 11), (0, 13, 0), (0, 24, 0), (0, 30, 0), (0, 30, 1), (0, 32, 15)):
+        for layout in ("subfolders", "flat"):
+            assert table.row_for(version, layout).covers(version, layout)
 
 
-def test_rocm_on_official_selects_the_rocm_folder():
-    result = plan.plan_backend(official(), "rocm", (0, 15, 5), gfx_version="12.0.1")
-    assert result.environment == {"OLLAMA_LLM_LIBRARY": "rocm", "HSA_OVERRIDE_GFX_VERSION": "12.0.1"}
+@pytest.mark.parametrize("version,extension,rocm", [
+    ("0.13.5", "tgz", "rocm"), ("0.14.0", "tar.zst", "rocm"), ("0.32.15", "tar.zst", "rocm_v7_2")])
+def test_official_archive_names_per_release(version, extension, rocm):
+    release = table.OfficialRelease(version)
+    assert release.archives()["rocm"] == "ollama-linux-amd64-rocm.%s" % extension
+    assert release.rocm_folder == rocm
 
 
-def test_cpu_disables_every_gpu_library_on_old_versions():
-    result = plan.plan_backend(official(), "cpu", (0, 11, 0))
-    assert sorted(src for src, _dst in result.renames) == [
-        OFFICIAL + "/cuda_v12/libggml-cuda.so", OFFICIAL + "/rocm/libggml-hip.so",
-        OFFICIAL + "/vulkan/libggml-vulkan.so"]
-
-
-def test_cpu_on_new_official_is_the_cpu_library_setting():
-    assert plan.plan_backend(official(), "cpu", (0, 15, 5)).environment == {"OLLAMA_LLM_LIBRARY": "cpu"}
-
-
-def test_auto_restores_everything_and_sets_nothing():
-    result = plan.plan_backend(flat(hip_disabled=True, vulkan_disabled=True), "auto", (0, 15, 5))
-    assert result.environment == {} and len(result.renames) == 2
-
-
-def test_forced_environment_on_flat_layout_names_the_backend():
-    result = plan.plan_backend(flat(), "vulkan", (0, 15, 5), mechanism="environment")
-    assert result.environment["OLLAMA_LLM_LIBRARY"] == "vulkan" and result.renames == []
-
-
-def test_missing_backend_library_is_refused_with_what_is_installed():
-    with pytest.raises(plan.PlanError, match="no libggml-vulkan.so .*installed GPU backends: cuda, rocm"):
-        plan.plan_backend(official(vulkan=False), "vulkan", (0, 15, 5))
-
-
-@pytest.mark.parametrize("value", ["gfx1201", "12.0", "12.0.1.4", "twelve"])
-def test_bad_gfx_override_is_refused(value):
-    with pytest.raises(plan.PlanError, match="'%s' is not a gfx version" % value):
-        plan.validate_gfx_version(value)
-
-
-@pytest.mark.parametrize("target, version", [("gfx1201", "12.0.1"), ("gfx1200", "12.0.0"),
-                                             ("gfx1151", "11.5.1"), ("gfx90a", "9.0.10")])
+@pytest.mark.parametrize("target,version", [("gfx1201", "12.0.1"), ("gfx1151", "11.5.1"), ("gfx90a", "9.0.10")])
 def test_gfx_version_from_target(target, version):
     assert plan.gfx_version_from_target(target) == version
 
 
-def test_configured_backend_reads_the_mark_then_the_state():
-    assert plan.configured_backend(flat(), {}, "# inferops-backend: rocm\n[Service]\n") == "rocm"
-    assert plan.configured_backend(flat(hip_disabled=True), {}) == "vulkan"
-    assert plan.configured_backend(flat(True, True), {}) == "cpu"
-    assert plan.configured_backend(official(), {"OLLAMA_LLM_LIBRARY": "rocm_v7_1"}) == "rocm"
-    assert plan.configured_backend(flat(), {}) == "auto"
+def test_bad_gfx_override_is_refused():
+    with pytest.raises(plan.PlanError, match="MAJOR.MINOR.STEPPING"):
+        plan.validate_gfx_version("gfx1201")

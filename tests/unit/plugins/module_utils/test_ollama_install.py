@@ -10,42 +10,52 @@ from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoo
 
 def test_official_archive_layout_on_the_rx9070xt(scratch_host):
     install = ollama_install.find_install(SysRoot(scratch_host("rx9070xt_chipset")))
-    assert (install.binary, install.lib_dir, install.layout) == (
-        "/usr/local/bin/ollama", "/usr/local/lib/ollama", "subfolders")
-    assert [(lib.backend, lib.path) for lib in install.libraries] == [
-        ("cuda", "/usr/local/lib/ollama/cuda_v12/libggml-cuda.so"),
-        ("cuda", "/usr/local/lib/ollama/cuda_v13/libggml-cuda.so"),
-        ("rocm", "/usr/local/lib/ollama/rocm/libggml-hip.so"),
-        ("vulkan", "/usr/local/lib/ollama/vulkan/libggml-vulkan.so"),
+    assert (install.binary, install.lib_dir, install.kind, install.layout) == (
+        "/usr/local/bin/ollama", "/usr/local/lib/ollama", "official", "subfolders")
+    assert sorted((unit.backend, unit.home, unit.enabled) for unit in install.units) == [
+        ("cuda", "/usr/local/lib/ollama/cuda_v12", True),
+        ("cuda", "/usr/local/lib/ollama/cuda_v13", True),
+        ("rocm", "/usr/local/lib/ollama/rocm", True),
+        ("vulkan", "/usr/local/lib/ollama/vulkan", True),
     ]
-    assert install.folders_of("rocm") == ["rocm"]
+    assert install.rocblas_targets == {"gfx1151", "gfx1200", "gfx1201"}
 
 
 def test_arch_flat_layout(scratch_host):
     install = ollama_install.find_install(SysRoot(scratch_host("strix_halo_arch_ollama")))
     assert (install.binary, install.lib_dir, install.layout) == ("/usr/bin/ollama", "/usr/lib/ollama", "flat")
-    assert [(lib.backend, lib.path) for lib in install.libraries] == [
+    assert sorted((unit.backend, unit.home) for unit in install.units) == [
         ("rocm", "/usr/lib/ollama/libggml-hip.so"),
         ("vulkan", "/usr/lib/ollama/libggml-vulkan.so"),
     ]
-    assert install.folders_of("vulkan") == []
 
 
-def test_disabled_library_is_found_as_disabled(scratch_host):
+def test_a_moved_backend_folder_is_found_in_the_stash_as_disabled(scratch_host):
+    root = scratch_host("rx9070xt_chipset")
+    os.makedirs(os.path.join(root, "usr/local/lib/ollama.inferops-disabled"))
+    os.rename(os.path.join(root, "usr/local/lib/ollama/rocm"),
+              os.path.join(root, "usr/local/lib/ollama.inferops-disabled/rocm"))
+    install = ollama_install.find_install(SysRoot(root))
+    rocm = install.units_of("rocm")[0]
+    assert not rocm.enabled and rocm.current == "/usr/local/lib/ollama.inferops-disabled/rocm"
+    assert install.layout == "subfolders"
+
+
+def test_a_library_renamed_by_the_old_module_is_listed_for_restoring(scratch_host):
     root = scratch_host("strix_halo_arch_ollama")
     os.rename(os.path.join(root, "usr/lib/ollama/libggml-hip.so"),
               os.path.join(root, "usr/lib/ollama/libggml-hip.so.inferops-disabled"))
-    hip = ollama_install.find_install(SysRoot(root)).libraries_of("rocm")[0]
-    assert hip.disabled and hip.path == "/usr/lib/ollama/libggml-hip.so.inferops-disabled"
-    assert hip.enabled_path == "/usr/lib/ollama/libggml-hip.so"
+    sysroot = SysRoot(root)
+    install = ollama_install.find_install(sysroot)
+    assert ollama_install.legacy_renamed(sysroot, install) == [
+        ("/usr/lib/ollama/libggml-hip.so.inferops-disabled", "/usr/lib/ollama/libggml-hip.so")]
 
 
-def test_newest_rocm_folder_first(scratch_host):
+def test_folders_and_flat_gpu_libraries_side_by_side_are_refused(scratch_host):
     root = scratch_host("rx9070xt_chipset")
-    folder = os.path.join(root, "usr/local/lib/ollama/rocm_v7_1")
-    os.makedirs(folder)
-    open(os.path.join(folder, "libggml-hip.so"), "w").close()
-    assert ollama_install.find_install(SysRoot(root)).folders_of("rocm") == ["rocm_v7_1", "rocm"]
+    open(os.path.join(root, "usr/local/lib/ollama/libggml-hip.so"), "w").close()
+    with pytest.raises(ollama_install.UnknownLayout, match="side by side"):
+        ollama_install.find_install(SysRoot(root))
 
 
 def test_no_ollama_is_a_clear_failure(scratch_host):

@@ -1,7 +1,8 @@
-"""ollama_backend on simulated hosts: official archive (rx9070xt_chipset) and Arch (strix_halo_arch_ollama).
+"""ollama_backend through the simulated service: restart, journal, verification, failures, input.
 
 The simulated ollama, systemctl and journalctl run inside each scratch tree;
-verification reads the 'inference compute' line the simulated server wrote.
+verification reads the 'inference compute' lines the simulated server wrote.
+(test_ollama_backend_matrix.py covers every release x layout x host x backend.)
 """
 
 import json
@@ -10,12 +11,14 @@ import subprocess
 
 import pytest
 
+from tests.simulation.ollama_layouts import install_layout
 from tests.unit.module_runner import run_module
 
 DROPIN = "etc/systemd/system/ollama.service.d/inferops-backend.conf"
 OFFICIAL_HIP = "usr/local/lib/ollama/rocm/libggml-hip.so"
 ARCH_HIP = "usr/lib/ollama/libggml-hip.so"
 DISABLED = ".inferops-disabled"
+USER_DROPIN = "etc/systemd/system/ollama.service.d/zz-user.conf"
 
 
 @pytest.fixture
@@ -43,6 +46,7 @@ def host(scratch_host):
 
 
 def switch(root, backend, **args):
+    args.setdefault("verify_timeout", 20)
     return run_module("ollama_backend", dict(sysroot=root, backend=backend, **args))
 
 
@@ -51,18 +55,23 @@ def read(root, path):
         return handle.read()
 
 
-def test_official_install_switches_to_vulkan_through_the_environment(host):
+def user_dropin(root, text):
+    path = os.path.join(root, USER_DROPIN)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as handle:
+        handle.write("[Service]\n" + text + "\n")
+
+
+def test_official_0_15_5_switches_to_vulkan_through_the_environment(host):
     root = host("rx9070xt_chipset")
     result = switch(root, "vulkan", restart=True, verify=True)
     assert result["changed"] and result["restarted"] and not result["restart_required"]
     assert (result["previous_backend"], result["mechanism"], result["version"]) == ("auto", "environment", "0.15.5")
-    assert result["renamed"] == []
-    assert result["dropin"]["environment"] == {"OLLAMA_VULKAN": "1", "OLLAMA_LLM_LIBRARY": "vulkan"}
-    assert 'Environment="OLLAMA_LLM_LIBRARY=vulkan"' in read(root, DROPIN)
+    assert result["moved"] == []
+    assert result["dropin"]["environment"] == {"OLLAMA_VULKAN": "1", "ROCR_VISIBLE_DEVICES": "-1"}
     assert os.path.exists(os.path.join(root, OFFICIAL_HIP)), "the environment switch leaves libraries alone"
-    verification = result["verification"]
-    assert verification["libraries"] == ["vulkan"]
-    assert verification["devices"][0]["description"] == "AMD Radeon RX 9070 XT (RADV GFX1201)"
+    placement = result["verification"]["placements"][0]
+    assert (placement["pci_id"], placement["library"], placement["type"]) == ("0000:06:00.0", "Vulkan", "discrete")
     assert "vulkan" not in read(root, "etc/systemd/system/ollama.service"), "vendor unit untouched"
 
 
@@ -75,92 +84,105 @@ def test_second_run_changes_nothing_and_verifies_the_running_server(host):
     assert again["verification"]["libraries"] == ["vulkan"]
 
 
-def test_vulkan_back_to_rocm_with_the_gfx_override(host):
-    root = host("rx9070xt_chipset")
-    switch(root, "vulkan", restart=True)
-    result = switch(root, "rocm", gfx_version_override="12.0.1", restart=True, verify=True)
-    assert result["changed"] and result["previous_backend"] == "vulkan"
-    assert result["dropin"]["environment"] == {"OLLAMA_LLM_LIBRARY": "rocm", "HSA_OVERRIDE_GFX_VERSION": "12.0.1"}
-    device = result["verification"]["devices"][0]
-    assert (device["library"], device["compute"]) == ("ROCm", "gfx1201")
-
-
-def test_auto_removes_the_dropin_and_restores_libraries(host):
+def test_strix_halo_on_the_newest_release_keeps_its_igpu_on_vulkan(host):
     root = host("strix_halo_arch_ollama")
-    switch(root, "vulkan")
+    install_layout(root, "arch_split_0_32_15")
+    result = switch(root, "vulkan", restart=True, verify=True)
+    assert result["dropin"]["environment"] == {"OLLAMA_IGPU_ENABLE": "1", "ROCR_VISIBLE_DEVICES": "-1"}
+    placement = result["verification"]["placements"][0]
+    assert (placement["library"], placement["type"], placement["matters"]) == ("Vulkan", "iGPU", True)
+
+
+def test_mixed_host_judges_the_card_and_says_where_the_igpu_went(host):
+    root = host("igpu_dgpu_desktop")
+    install_layout(root, "official_0_32_15")
+    result = switch(root, "vulkan", restart=True, verify=True)
+    placements = dict((p["pci_id"], p) for p in result["verification"]["placements"])
+    assert placements["0000:06:00.0"]["library"] == "Vulkan" and placements["0000:06:00.0"]["matters"]
+    # 0.30+ drops the 2-CU iGPU from Vulkan by itself; it does not matter, so that is no failure
+    assert placements["0000:0e:00.0"]["library"] is None and not placements["0000:0e:00.0"]["matters"]
+
+
+def test_mixed_host_gets_a_per_device_override_only_for_the_card_the_build_lacks(host):
+    root = host("igpu_dgpu_desktop")
+    install_layout(root, "arch_flat_0_15_5_no_gfx1201")
+    result = switch(root, "rocm", restart=True, verify=True)
+    env = result["dropin"]["environment"]
+    assert env["HSA_OVERRIDE_GFX_VERSION_1"] == "12.0.0" and "HSA_OVERRIDE_GFX_VERSION" not in env
+    card = [p for p in result["verification"]["placements"] if p["pci_id"] == "0000:06:00.0"][0]
+    assert (card["library"], card["compute"]) == ("ROCm", "gfx1200")
+
+
+def test_a_dropped_igpu_fails_quoting_ollama_and_naming_the_variable(host):
+    root = host("strix_halo_arch_ollama")
+    install_layout(root, "arch_split_0_32_15")
+    user_dropin(root, 'Environment="OLLAMA_IGPU_ENABLE=0"')   # sorts after ours, so it wins
+    failed = run_module("ollama_backend", dict(sysroot=root, backend="vulkan", restart=True, verify=True,
+                                               verify_timeout=20), expect_failure=True)
+    assert "dropping integrated GPU; to enable, set OLLAMA_IGPU_ENABLE=1" in failed["msg"]
+    assert "(set OLLAMA_IGPU_ENABLE=1)" in failed["msg"]
+    assert failed["changed"] is True, "the failure still reports what was changed"
+
+
+def test_disabled_vulkan_fails_quoting_ollama_and_naming_the_variable(host):
+    root = host("rx9070xt_chipset")
+    user_dropin(root, 'Environment="OLLAMA_VULKAN=0"')
+    failed = run_module("ollama_backend", dict(sysroot=root, backend="vulkan", restart=True, verify=True,
+                                               verify_timeout=20), expect_failure=True)
+    assert "experimental Vulkan support disabled.  To enable, set OLLAMA_VULKAN=1" in failed["msg"]
+    assert "(set OLLAMA_VULKAN=1)" in failed["msg"]
+
+
+def test_rocm_on_strix_halo_0_32_needs_no_override(host):
+    root = host("strix_halo_arch_ollama")
+    install_layout(root, "arch_split_0_32_15")
+    result = switch(root, "rocm", restart=True, verify=True)
+    assert not [key for key in result["dropin"]["environment"] if key.startswith("HSA_")]
+    assert result["verification"]["placements"][0]["library"] == "ROCm"
+
+
+def test_auto_removes_the_dropin_and_restores_moved_folders(host):
+    root = host("rx9070xt_chipset")
+    switch(root, "vulkan", mechanism="files")
+    assert not os.path.exists(os.path.join(root, OFFICIAL_HIP))
     result = switch(root, "auto")
     assert result["changed"] and result["previous_backend"] == "vulkan"
     assert result["dropin"]["state"] == "removed" and not os.path.exists(os.path.join(root, DROPIN))
-    assert result["renamed"] == [{"from": "/usr/lib/ollama/libggml-hip.so" + DISABLED,
-                                  "to": "/usr/lib/ollama/libggml-hip.so"}]
-    assert os.path.exists(os.path.join(root, ARCH_HIP))
+    assert result["moved"] == [{"from": "/usr/local/lib/ollama.inferops-disabled/rocm",
+                                "to": "/usr/local/lib/ollama/rocm"}]
+    assert os.path.exists(os.path.join(root, OFFICIAL_HIP))
+    assert not os.path.exists(os.path.join(root, "usr/local/lib/ollama.inferops-disabled"))
     assert switch(root, "auto")["changed"] is False
 
 
-def test_arch_flat_layout_disables_the_hip_library(host):
+def test_auto_restores_a_library_the_old_module_renamed(host):
     root = host("strix_halo_arch_ollama")
-    result = switch(root, "vulkan", restart=True, verify=True)
-    assert result["mechanism"] == "rename"
-    assert result["renamed"] == [{"from": "/usr/lib/ollama/libggml-hip.so",
-                                  "to": "/usr/lib/ollama/libggml-hip.so" + DISABLED}]
-    assert os.path.exists(os.path.join(root, ARCH_HIP + DISABLED))
-    assert not os.path.exists(os.path.join(root, ARCH_HIP))
-    assert result["verification"]["libraries"] == ["vulkan"]
-    assert result["verification"]["devices"][0]["type"] == "iGPU"
-    assert {"backend": "rocm", "path": "/usr/lib/ollama/libggml-hip.so" + DISABLED, "enabled": False} \
-        in result["install"]["libraries"]
-
-
-def test_arch_back_to_rocm_restores_hip_and_sets_the_strix_halo_override(host):
-    root = host("strix_halo_arch_ollama")
-    switch(root, "vulkan")
-    result = switch(root, "rocm", gfx_version_override="11.5.1", restart=True, verify=True)
+    os.rename(os.path.join(root, ARCH_HIP), os.path.join(root, ARCH_HIP + DISABLED))
+    result = switch(root, "auto")
+    assert result["moved"] == [{"from": "/usr/lib/ollama/libggml-hip.so" + DISABLED,
+                                "to": "/usr/lib/ollama/libggml-hip.so"}]
     assert os.path.exists(os.path.join(root, ARCH_HIP))
-    assert result["dropin"]["environment"] == {"HSA_OVERRIDE_GFX_VERSION": "11.5.1"}
-    assert result["verification"]["devices"][0]["compute"] == "gfx1151"
 
 
-def test_cpu_on_arch_disables_both_gpu_libraries(host):
+def test_cpu_hides_every_gpu(host):
     root = host("strix_halo_arch_ollama")
     result = switch(root, "cpu", restart=True, verify=True)
-    assert sorted(item["from"] for item in result["renamed"]) == [
-        "/usr/lib/ollama/libggml-hip.so", "/usr/lib/ollama/libggml-vulkan.so"]
+    assert result["dropin"]["environment"] == {"GGML_VK_VISIBLE_DEVICES": "-1", "ROCR_VISIBLE_DEVICES": "-1"}
     assert result["verification"]["libraries"] == ["cpu"]
 
 
-def test_env_switch_alone_fails_verification_where_the_version_ignores_it(host):
-    # Seed 003: OLLAMA_LLM_LIBRARY=vulkan did not move Ollama off ROCm.  An
-    # official install older than 0.12.11 ignores it as well; verify says so.
-    root = host("rx9070xt_chipset", ollama_version="0.12.3")
-    failed = run_module("ollama_backend", dict(sysroot=root, backend="vulkan", mechanism="environment",
-                                               restart=True, verify=True, verify_timeout=20), expect_failure=True)
-    assert "came up on rocm, not on vulkan" in failed["msg"]
-    assert "try mechanism=rename" in failed["msg"]
-    assert failed["verification"]["devices"][0]["library"] == "ROCm"
-    assert failed["changed"] is True, "the failure still reports what was changed"
-    fixed = switch(root, "vulkan", restart=True, verify=True)
-    assert fixed["mechanism"] == "rename" and fixed["verification"]["libraries"] == ["vulkan"]
-
-
-def test_env_switch_on_arch_fails_verification(host):
-    root = host("strix_halo_arch_ollama")
-    failed = run_module("ollama_backend", dict(sysroot=root, backend="vulkan", mechanism="environment",
-                                               restart=True, verify=True, verify_timeout=20), expect_failure=True)
-    assert "came up on rocm" in failed["msg"]
-
-
 def test_check_mode_predicts_without_touching(host):
-    root = host("strix_halo_arch_ollama")
-    result = run_module("ollama_backend", dict(sysroot=root, backend="vulkan", restart=True), check_mode=True,
-                        diff=True)
+    root = host("rx9070xt_chipset")
+    result = run_module("ollama_backend", dict(sysroot=root, backend="vulkan", mechanism="files", restart=True),
+                        check_mode=True, diff=True)
     assert result["changed"] and result["restart_required"] and not result["restarted"]
     assert not os.path.exists(os.path.join(root, DROPIN))
-    assert os.path.exists(os.path.join(root, ARCH_HIP))
+    assert os.path.exists(os.path.join(root, OFFICIAL_HIP))
     assert not os.path.exists(os.path.join(root, "var/log/inferops-sim/journal/ollama.service.jsonl"))
     dropin_diff, library_diff = result["diff"]
     assert dropin_diff["before"] == "" and 'Environment="OLLAMA_VULKAN=1"' in dropin_diff["after"]
-    assert "/usr/lib/ollama/libggml-hip.so\n" in library_diff["before"]
-    assert "/usr/lib/ollama/libggml-hip.so" + DISABLED + "\n" in library_diff["after"]
+    assert "/usr/local/lib/ollama/rocm\n" in library_diff["before"]
+    assert "/usr/local/lib/ollama/rocm -> /usr/local/lib/ollama.inferops-disabled/rocm\n" in library_diff["after"]
 
 
 def test_check_mode_after_the_change_reports_nothing_to_do(host):
@@ -196,6 +218,16 @@ def test_unknown_layout_names_the_folder(host):
     assert "/usr/lib/ollama" in failed["msg"] and "layout" in failed["msg"]
 
 
+@pytest.mark.parametrize("unit", ["ollama", "../../etc/passwd", "ollama.service/x", "", ".service",
+                                  "ollama.socket"])
+def test_a_unit_that_is_no_service_name_fails_before_anything_is_written(host, unit):
+    root = host("rx9070xt_chipset")
+    failed = run_module("ollama_backend", dict(sysroot=root, backend="vulkan", unit=unit), expect_failure=True)
+    assert "is not a systemd service name" in failed["msg"] and "NAME.service" in failed["msg"]
+    assert not os.path.exists(os.path.join(root, "etc/systemd/system/ollama.service.d"))
+    assert not os.path.exists(os.path.join(root, "etc/passwd.d"))
+
+
 def test_bad_override_fails_before_anything_changes(host):
     root = host("strix_halo_arch_ollama")
     failed = run_module("ollama_backend", dict(sysroot=root, backend="rocm", gfx_version_override="gfx1151"),
@@ -204,33 +236,40 @@ def test_bad_override_fails_before_anything_changes(host):
     assert not os.path.exists(os.path.join(root, DROPIN))
 
 
+def test_bad_version_fails_before_anything_changes(host):
+    root = host("rx9070xt_chipset")
+    failed = run_module("ollama_backend", dict(sysroot=root, backend="vulkan", version="latest"), expect_failure=True)
+    assert "'latest' is not an Ollama version" in failed["msg"]
+    assert not os.path.exists(os.path.join(root, DROPIN))
+
+
 def test_missing_vulkan_library_is_refused(host):
     root = host("strix_halo_arch_ollama")
     os.unlink(os.path.join(root, "usr/lib/ollama/libggml-vulkan.so"))
     failed = run_module("ollama_backend", dict(sysroot=root, backend="vulkan"), expect_failure=True)
-    assert "no libggml-vulkan.so" in failed["msg"] and "installed GPU backends: rocm" in failed["msg"]
+    assert "no Vulkan backend" in failed["msg"] and "installed GPU backends: rocm" in failed["msg"]
     assert os.path.exists(os.path.join(root, ARCH_HIP))
 
 
 def test_version_option_skips_asking_the_binary(host):
     root = host("rx9070xt_chipset")
     os.chmod(os.path.join(root, "usr/local/bin/ollama"), 0o644)
-    result = switch(root, "vulkan", version="0.12.10")
-    assert (result["version"], result["mechanism"]) == ("0.12.10", "rename")
+    result = switch(root, "vulkan", version="0.32.15")
+    assert result["version"] == "0.32.15" and result["dropin"]["environment"] == {"ROCR_VISIBLE_DEVICES": "-1"}
 
 
-def test_stale_pair_of_library_files_is_refused_untouched(host):
-    root = host("strix_halo_arch_ollama")
-    open(os.path.join(root, ARCH_HIP + DISABLED), "w").close()
+def test_unreadable_version_fails_asking_for_the_option(host):
+    root = host("rx9070xt_chipset")
+    os.chmod(os.path.join(root, "usr/local/bin/ollama"), 0o644)
     failed = run_module("ollama_backend", dict(sysroot=root, backend="vulkan"), expect_failure=True)
-    assert "remove the stale one" in failed["msg"]
+    assert "set the version option" in failed["msg"]
     assert not os.path.exists(os.path.join(root, DROPIN))
 
 
-def test_unreadable_version_plans_the_rename_that_works_everywhere(host):
+def test_stale_pair_of_backend_folders_is_refused_untouched(host):
     root = host("rx9070xt_chipset")
-    os.chmod(os.path.join(root, "usr/local/bin/ollama"), 0o644)
-    result = switch(root, "vulkan")
-    # (The module also warns; warnings are not asserted: once the controller
-    # side of ansible is imported in the same process they are collected elsewhere.)
-    assert result["version"] is None and result["mechanism"] == "rename"
+    os.makedirs(os.path.join(root, "usr/local/lib/ollama.inferops-disabled/rocm"))
+    failed = run_module("ollama_backend", dict(sysroot=root, backend="vulkan", mechanism="files"),
+                        expect_failure=True)
+    assert "remove the stale one" in failed["msg"] or "side by side" in failed["msg"] or "records" in failed["msg"]
+    assert not os.path.exists(os.path.join(root, DROPIN))
