@@ -71,7 +71,7 @@ def test_official_0_15_5_switches_to_vulkan_through_the_environment(host):
     assert result["dropin"]["environment"] == {"OLLAMA_VULKAN": "1", "ROCR_VISIBLE_DEVICES": "-1"}
     assert os.path.exists(os.path.join(root, OFFICIAL_HIP)), "the environment switch leaves libraries alone"
     placement = result["verification"]["placements"][0]
-    assert (placement["pci_id"], placement["library"], placement["type"]) == ("0000:06:00.0", "Vulkan", "discrete")
+    assert (placement["pci_id"], placement["library"], placement["type"]) == ("0000:08:00.0", "Vulkan", "discrete")
     assert "vulkan" not in read(root, "etc/systemd/system/ollama.service"), "vendor unit untouched"
 
 

@@ -43,11 +43,11 @@ RELEASES = (
 # host -> PCI addresses of the GPUs that must run the backend (the Granite Ridge iGPU next to the
 # RX 9070 XT does not matter; the Strix Halo iGPU is the host's GPU).
 HOSTS = {
-    "rx9070xt_chipset": ("0000:06:00.0",),
+    "rx9070xt_chipset": ("0000:08:00.0",),
     "strix_halo_arch_ollama": ("0000:c5:00.0",),
     "igpu_dgpu_desktop": ("0000:06:00.0",),
 }
-GFX = {"0000:06:00.0": "gfx1201", "0000:c5:00.0": "gfx1151"}
+GFX = {"0000:06:00.0": "gfx1201", "0000:08:00.0": "gfx1201", "0000:c5:00.0": "gfx1151"}
 BACKENDS = ("vulkan", "rocm", "cpu")
 LIBRARY = {"vulkan": "vulkan", "rocm": "rocm"}
 VOLATILE = ("var/log/inferops-sim", "var/lib/inferops-sim", "run")
