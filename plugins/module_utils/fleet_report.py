@@ -73,7 +73,7 @@ def _reboot(roles, facts, check_mode):
 
 def _status(failure, reached, completed, knobs, reboot, mode):
     if failure:
-        return "failed"
+        return "unreachable" if str(failure.get("unreachable")).lower() in ("true", "1") else "failed"
     if not reached or not completed:
         return "unreachable"
     touched = any(item["changed"] for item in knobs) or reboot["done"]
@@ -123,6 +123,7 @@ def host_record(facts, mode="site", check_mode=False):
 
 def fleet_report(hosts, mode="site", check_mode=False):
     """``{"schema", "mode", "check_mode", "summary", "hosts"}`` from ``{host: facts}``."""
+    check_mode = check_mode or mode == "audit"  # the audit runs the roles in check mode
     records = dict((name, host_record(facts, mode, check_mode)) for name, facts in hosts.items())
     counts = {}
     for record in records.values():
