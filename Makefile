@@ -9,7 +9,7 @@ SANITY_TREE := .build/sanity/ansible_collections/inferops/amd
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup system-packages demo test lint sanity unit integration vm bench clean
+.PHONY: setup system-packages demo test lint sanity unit integration vm bench bench-fleet clean
 
 $(BIN)/ansible-playbook: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ vm: setup
 
 bench: setup
 	$(BIN)/python tests/bench/bench_hardware_facts.py --write docs/benchmarks.md
+
+## bench-fleet: site.yml over 7, 25 and 50 simulated hosts next to a one-task play (minutes; CPU heavy).
+bench-fleet: setup
+	$(BIN)/python tests/bench/bench_fleet.py --hosts $(or $(BENCH_HOSTS),7 25 50) --write docs/benchmarks.md
 
 clean:
 	rm -rf .build .pytest_cache tests/output
