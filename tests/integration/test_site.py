@@ -75,7 +75,7 @@ def test_first_run_succeeds_everywhere(provisioned):
     first = provisioned.first
     assert first.returncode == 0, first.output[-4000:]
     assert first.failed_hosts() == []
-    assert set(first.recap) == {"r9700-desktop", "rx9070xt-desktop", "strix-halo-128g", "zbook-ultra-g1a",
+    assert set(first.recap) - {"localhost"} == {"r9700-desktop", "rx9070xt-desktop", "strix-halo-128g", "zbook-ultra-g1a",
                                 "halo-arch", "aspm-locked-ws", "intel-box"}
 
 
@@ -206,11 +206,13 @@ def test_bad_inventory_values_fail_before_anything_changes(fresh_fleet, bad, nam
         assert tree_differences(profile, os.path.join(fleet_dir, host)) == []
 
 
-def test_audit_after_site_finds_no_drift(provisioned):
+def test_audit_finds_exactly_the_drift_left_by_the_check_run(provisioned):
+    # runs after test_check_diff_on_a_drifted_fleet_reports_exactly_the_drift, which drifted two hosts
     fleet_dir, env = provisioned.fleet_dir, provisioned.env
     audit = run_playbook("playbooks/audit.yml", INVENTORY, env=dict(env, INFEROPS_REPORT_DIR=fleet_dir + ".audit"))
-    assert audit.returncode == 0, audit.output[-4000:]
+    assert audit.returncode != 0
     with open(os.path.join(fleet_dir + ".audit", "report.json")) as handle:
         hosts = json.load(handle)["hosts"]
-    assert dict((name, record["status"]) for name, record in hosts.items()) == dict.fromkeys(hosts, "clean")
-    assert all(record["drift"] == [] for record in hosts.values())
+    assert sorted(name for name, record in hosts.items() if record["status"] != "clean") == \
+        ["r9700-desktop", "strix-halo-128g"]
+    assert "ASPM policy: default -> performance" in hosts["r9700-desktop"]["drift"]
