@@ -13,7 +13,7 @@ COLLECTION_VERSION = $(shell sed -n 's/^version: *//p' galaxy.yml)
 cost = SECONDS=0; $(1); rc=$$?; echo "make $@$(if $(2), $(2)): $$SECONDS s (exit $$rc)"; exit $$rc
 
 .PHONY: setup system-packages demo test lint sanity unit integration vm vm-systemd-boot bench clean \
-	matrix matrix-ci package ee docs changelog
+	matrix matrix-ci package ee docs changelog bench-fleet
 
 $(BIN)/ansible-playbook: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -92,6 +92,10 @@ vm-systemd-boot: setup
 
 bench: setup
 	$(BIN)/python tests/bench/bench_hardware_facts.py --write docs/benchmarks.md
+
+## bench-fleet: site.yml over 7, 25 and 50 simulated hosts next to a one-task play (minutes; CPU heavy).
+bench-fleet: setup
+	$(BIN)/python tests/bench/bench_fleet.py --hosts $(or $(BENCH_HOSTS),7 25 50) --write docs/benchmarks.md
 
 clean:
 	rm -rf .build .pytest_cache tests/output changelogs/.plugin-cache.yaml

@@ -56,7 +56,15 @@ _WRITE_ERRORS = {
 
 
 class AmdgpuPowerError(Exception):
-    """A request this host cannot take, or a write the kernel refused."""
+    """A request this host cannot take, or a write the kernel refused.
+
+    ``written`` is true when some attribute was already written before the
+    failure, so the caller reports a change although it fails.
+    """
+
+    def __init__(self, message, written=False):
+        super(AmdgpuPowerError, self).__init__(message)
+        self.written = written
 
 
 def select_cards(root, selectors):
@@ -241,12 +249,12 @@ def apply_plan(root, plan):
             reason = _WRITE_ERRORS.get(exc.errno, "the kernel refused the write")
             applied = "; already applied: %s" % ", ".join(done) if done else ""
             raise AmdgpuPowerError("card %s: setting %s to %s failed with %s: %s (%s)%s" % (
-                plan.state.label, write.setting, write.shown, exc.errno_name, reason, exc, applied))
+                plan.state.label, write.setting, write.shown, exc.errno_name, reason, exc, applied), written=bool(done))
         done.append("%s=%s" % (write.setting, write.shown))
     after = CardPower(root, plan.state.bdf)
     if after.snapshot() != plan.after:
         raise AmdgpuPowerError("card %s: after writing, the kernel reports %s instead of %s" % (
-            plan.state.label, after.snapshot(), plan.after))
+            plan.state.label, after.snapshot(), plan.after), written=bool(done))
     return after
 
 

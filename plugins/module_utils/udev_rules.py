@@ -148,10 +148,13 @@ def sync_rules_file(root, path, content, check_mode):
     before = root.read_text(path) if root.exists(path) else None
     change = RulesFileChange(path, before, content)
     if change.changed and not check_mode:
-        if content is None:
-            root.remove(path)
-        else:
-            root.write_config(path, content, mode=0o644)
+        try:
+            if content is None:
+                root.remove(path)
+            else:
+                root.write_config(path, content, mode=0o644)
+        except (IOError, OSError) as exc:
+            raise UdevRuleError("cannot %s %s: %s" % ("remove" if content is None else "write", path, exc))
     return change
 
 
@@ -187,5 +190,8 @@ def install_rules_file(root, path, content, check_mode, run_command):
         try:
             reloaded = reload_udev(root, run_command) is not None
         except UdevRuleError as exc:
-            raise UdevRuleError("the rules file was written but udev did not reload: %s" % exc)
+            failure = UdevRuleError("the rules file was written but udev did not reload: %s" % exc)
+            # The file is on disk: the caller must report a change although it fails.
+            failure.file_written = True
+            raise failure
     return change, reloaded

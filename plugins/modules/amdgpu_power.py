@@ -62,11 +62,17 @@ options:
       - C(true) writes the requested settings of the selected cards to C(/etc/udev/rules.d/90-inferops-amdgpu-power.rules)
         so udev re-applies them whenever the card appears; settings persisted earlier for other options or other
         cards are kept.
-      - C(false) applies the settings until the next reboot only, and removes every persisted setting of the selected
-        cards from the rules file (the file goes away when nothing is left).
+      - C(false) applies the settings until the next reboot only and leaves the rules file as it is, so settings
+        persisted earlier come back at the next boot.
       - When the file changes on a live host, C(udevadm control --reload) runs so udevd sees it.
     type: bool
     default: true
+  remove_persisted:
+    description:
+      - With O(persist=false), also remove every persisted setting of the selected cards from the rules file (the file
+        goes away when nothing is left), so the next boot starts from the driver defaults.
+    type: bool
+    default: false
 attributes:
   check_mode:
     description: Validates everything and predicts every change without writing an attribute or the rules file, and without running udevadm.
@@ -106,6 +112,7 @@ EXAMPLES = r"""
     performance_level: auto
     power_profile: BOOTUP_DEFAULT
     persist: false
+    remove_persisted: true
 """
 
 RETURN = r"""
@@ -171,10 +178,13 @@ def plan_cards(root, params):
                                    params["power_profile"], params["power_cap_watts"]) for bdf in bdfs]
 
 
-def planned_rules(root, plans, persist):
+def planned_rules(root, plans, persist, remove_persisted):
     """Content the rules file should hold after this run (None: no file)."""
     path = amdgpu_power_rules.RULES_FILE
-    settings = amdgpu_power_rules.parse(root.read_text(path, default=""))
+    text = root.read_text(path) if root.exists(path) else None
+    if not persist and not remove_persisted:
+        return text  # a setting for this boot only leaves what earlier runs persisted
+    settings = amdgpu_power_rules.parse(text or "")
     for plan in plans:
         if persist:
             settings = amdgpu_power_rules.merge(settings, plan.state.bdf, plan.persisted)
@@ -203,12 +213,16 @@ def live_diff(plans):
 
 def run(module, root):
     params = module.params
-    if params["persist"] and all(params[k] is None for k in ("performance_level", "power_profile", "power_cap_watts")):
+    nothing = all(params[k] is None for k in ("performance_level", "power_profile", "power_cap_watts"))
+    if nothing and (params["persist"] or not params["remove_persisted"]):
         module.fail_json(msg="nothing to set: give performance_level, power_profile or power_cap_watts "
-                             "(or persist=false to remove the persisted settings of the selected cards)")
+                             "(or persist=false and remove_persisted=true to remove the persisted settings of the "
+                             "selected cards)")
+    if params["persist"] and params["remove_persisted"]:
+        module.fail_json(msg="remove_persisted=true needs persist=false: persist=true keeps the settings at boot")
     try:
         plans = plan_cards(root, params)
-        content = planned_rules(root, plans, params["persist"])
+        content = planned_rules(root, plans, params["persist"], params["remove_persisted"])
     except (amdgpu_power.AmdgpuPowerError, udev_rules.UdevRuleError) as exc:
         module.fail_json(msg=str(exc))
     results = []
@@ -218,13 +232,17 @@ def run(module, root):
             try:
                 after = amdgpu_power.apply_plan(root, plan).snapshot()
             except amdgpu_power.AmdgpuPowerError as exc:
-                module.fail_json(msg=str(exc), cards=results)
+                # Cards done before this one, and writes done on this one, stay written.
+                module.fail_json(msg=str(exc), cards=results,
+                                 changed=exc.written or any(card["changed"] for card in results))
         results.append(card_result(plan, after))
     try:
         rules, reloaded = udev_rules.install_rules_file(root, amdgpu_power_rules.RULES_FILE, content,
                                                         module.check_mode, module.run_command)
     except udev_rules.UdevRuleError as exc:
-        module.fail_json(msg=str(exc), cards=results)
+        written = getattr(exc, "file_written", False)
+        module.fail_json(msg=str(exc), cards=results,
+                         changed=not module.check_mode and (written or any(plan.changed for plan in plans)))
     result = dict(
         changed=any(plan.changed for plan in plans) or rules.changed,
         cards=results,
@@ -246,6 +264,7 @@ def main():
             power_profile=dict(type="str"),
             power_cap_watts=dict(type="int"),
             persist=dict(type="bool", default=True),
+            remove_persisted=dict(type="bool", default=False),
         )),
         supports_check_mode=True,
     )

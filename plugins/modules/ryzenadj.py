@@ -351,17 +351,27 @@ class Run:
         try:
             after = apply_limits(module, self.root, self.tool, plans) if self.flags else self.info
         except ryzenadj_info.RyzenAdjToolError as exc:
-            module.fail_json(msg=str(exc), failure=exc.kind, command=self.command)
+            # ryzenadj sets each limit it can before it exits non-zero for one it cannot.
+            module.fail_json(msg=str(exc), failure=exc.kind, command=self.command, changed=self.changed_by_failure())
         ryzenadj_limits.read_back(plans, after)
         self.unit.content = self.unit_content()
         if any(p.clamped for p in plans) and not self.params["allow_clamped"]:
             module.fail_json(msg="the firmware clamped %s (allow_clamped=false; the limits are written, the unit is "
                                  "not)" % ryzenadj_limits.clamp_summary(plans),
-                             limits=self.limits(), command=self.command)
+                             limits=self.limits(), command=self.command, changed=self.limits_changed())
         try:
             return apply_unit(module, self.root, self.unit)
         except (systemd_unit.SystemdUnitError, IOError, OSError) as exc:
-            module.fail_json(msg="the limits are set but the persistence unit is not: %s" % exc)
+            module.fail_json(msg="the limits are set but the persistence unit is not: %s" % exc,
+                             limits=self.limits(), changed=True)
+
+    def changed_by_failure(self):
+        """After a failed write: whether the limits read back differ from before (true when unreadable)."""
+        try:
+            ryzenadj_limits.read_back(self.plans, read_info(self.module, self.root, self.tool))
+        except ryzenadj_info.RyzenAdjToolError:
+            return True
+        return self.limits_changed()
 
     def limits(self):
         return dict((p.spec.option, p.as_dict()) for p in self.plans)

@@ -55,7 +55,8 @@ def run_playbook(playbook, inventory=None, extra=(), env=None):
 def make_fleet(tmp_path_factory, name="fleet"):
     """A fresh simulated fleet in its own folder; returns (fleet_dir, env)."""
     fleet_dir = str(tmp_path_factory.mktemp(name))
-    env = {"INFEROPS_FLEET_DIR": fleet_dir}
+    # The run report goes next to the fleet: <fleet_dir>.report/report.json
+    env = {"INFEROPS_FLEET_DIR": fleet_dir, "INFEROPS_REPORT_DIR": fleet_dir + ".report"}
     fleet_command("reset", env)
     return fleet_dir, env
 

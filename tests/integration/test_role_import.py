@@ -24,6 +24,6 @@ def test_rdna4_role_from_another_playbook(tmp_path):
     with open(os.path.join(root, "boot/grub/grub.cfg")) as handle:
         assert "pcie_aspm.policy=performance" in handle.read()
     assert "amdgpu.ppfeaturemask=0xffffffff" in dropin
-    assert "reboot_reasons=['kernel command line needs pcie_aspm.policy=performance']" in first.output
+    assert "reboot_reasons=['kernel command line needs pcie_aspm.policy=performance']" in first.flat_output
     second = run_playbook(playbook, str(inventory))
     assert second.returncode == 0 and second.recap["gpu-box"]["changed"] == 0, second.output[-4000:]

@@ -9,8 +9,10 @@
                                the bootloader config says, boot-time persistence
                                (udev rules, enabled units) runs
   fleet.py suspend ROOT        simulated suspend/resume (what survives it and what not)
-  fleet.py stop [FLEET_DIR]    stop the simulated services (e.g. the stand-in Ollama server)
-                               that hosts of the fleet started
+  fleet.py stop [FLEET_DIR]    power the fleet off: stop the simulated services (e.g. the
+                               stand-in Ollama server) that hosts of the fleet started; the
+                               next time a host is used its enabled units come back, as at
+                               power-on, so a later run finds the fleet as it left it
 
 site.yml calls `reboot` through the inventory variable inferops_reboot_command, in place
 of ansible.builtin.reboot, for hosts whose inventory says they are simulated.
@@ -78,7 +80,7 @@ def stop_services(fleet_dir=FLEET_DIR):
         with open(state) as handle:
             units = sorted(json.load(handle).get("active", {}))
         if units:
-            subprocess.run([sys.executable, systemctl, "stop"] + units, check=False,
+            subprocess.run([sys.executable, systemctl, "stop", "--power-off"] + units, check=False,
                            env=dict(os.environ, INFEROPS_SYSROOT=root))
             print("%-22s stopped %s" % (host, " ".join(units)))
 

@@ -1,6 +1,7 @@
 """inferops.amd.amdgpu_power against scratch copies of the recorded hosts."""
 
 import os
+import shutil
 
 import pytest
 
@@ -86,13 +87,56 @@ def test_without_persistence_a_reboot_restores_the_defaults(r9700):
     assert cap(r9700) == "300000000\n"
 
 
-def test_persist_false_removes_the_rule(r9700):
+def test_remove_persisted_removes_the_rule(r9700):
     run_module("amdgpu_power", compute_250(r9700))
-    result = run_module("amdgpu_power", {"sysroot": r9700, "persist": False})
+    forget = {"sysroot": r9700, "persist": False, "remove_persisted": True}
+    result = run_module("amdgpu_power", forget)
     assert result["changed"] is True and result["rule_file_changed"] is True
     assert result["cards"][0]["changed"] is False
     assert read(r9700, RULES) is None
-    assert run_module("amdgpu_power", {"sysroot": r9700, "persist": False})["changed"] is False
+    assert run_module("amdgpu_power", forget)["changed"] is False
+
+
+def test_persist_false_keeps_the_settings_persisted_earlier(r9700):
+    # The module's own example: pin clocks for a benchmark, for this boot only.
+    run_module("amdgpu_power", compute_250(r9700))
+    result = run_module("amdgpu_power", {"sysroot": r9700, "cards": ["card1"], "performance_level": "profile_peak",
+                                         "persist": False})
+    assert result["changed"] is True and result["rule_file_changed"] is False
+    assert level(r9700) == "profile_peak\n"
+    assert read(r9700, RULES) == expected_file("amdgpu-power-r9700_desktop.rules")
+
+
+def test_persist_false_without_anything_to_set_or_remove_is_an_error(r9700):
+    result = run_module("amdgpu_power", {"sysroot": r9700, "persist": False}, expect_failure=True)
+    assert "nothing to set" in result["msg"] and "remove_persisted=true" in result["msg"]
+
+
+def test_a_refused_write_after_others_reports_the_change_it_made(r9700):
+    refuse(r9700, "/sys/devices/*/hwmon/hwmon2/power1_cap", "EPERM")
+    result = run_module("amdgpu_power", compute_250(r9700), expect_failure=True)
+    assert "already applied: performance_level=manual, power_profile=COMPUTE (index 5)" in result["msg"]
+    assert result["changed"] is True
+    assert level(r9700) == "manual\n"
+
+
+def test_a_first_refused_write_reports_no_change(r9700):
+    refuse(r9700, "/sys/devices/*/power_dpm_force_performance_level", "EPERM")
+    result = run_module("amdgpu_power", {"sysroot": r9700, "performance_level": "high"}, expect_failure=True)
+    assert result["changed"] is False
+
+
+def test_an_unwritable_rules_folder_fails_and_reports_the_settings_it_wrote(r9700):
+    folder = os.path.join(r9700, os.path.dirname(RULES))
+    os.makedirs(os.path.dirname(folder), exist_ok=True)
+    if os.path.isdir(folder):
+        shutil.rmtree(folder)
+    with open(folder, "w") as handle:  # a path that cannot hold files, even for root
+        handle.write("")
+    result = run_module("amdgpu_power", compute_250(r9700), expect_failure=True)
+    assert result["msg"].startswith("cannot write /etc/udev/rules.d/90-inferops-amdgpu-power.rules")
+    assert result["changed"] is True
+    assert cap(r9700) == "250000000\n"
 
 
 def test_later_runs_merge_into_the_persisted_settings(r9700):

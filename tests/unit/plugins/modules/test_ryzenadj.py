@@ -175,6 +175,15 @@ def test_option_the_family_lacks_fails_with_the_tools_words(laptop):
     result = run_module("ryzenadj", args(laptop, **WITHIN_CAPS), expect_failure=True)
     assert "set_apu_slow_limit is not supported on this family" in result["msg"]
     assert read(laptop, UNIT) is None
+    # ryzenadj set the other limits before it gave up: that is a change.
+    assert result["changed"] is True
+    assert limits_now(laptop)["stapm-limit"] == 65
+
+
+def test_only_an_unsupported_option_reports_no_change(laptop):
+    set_marker(laptop, unsupported_options=["apu-slow-limit"])
+    result = run_module("ryzenadj", args(laptop, apu_slow_limit=65, persist=False), expect_failure=True)
+    assert result["changed"] is False
 
 
 def test_unreadable_table_writes_and_warns(laptop):

@@ -1,0 +1,110 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, inferops.amd contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What one task did to one knob, in the words of the run report.
+
+Each role turns the registered result of its modules into knob items
+``{"knob", "before", "after", "changed", "reason"}`` (plus ``"note"`` when the
+host kept the knob, for example firmware-locked ASPM or a clamped RyzenAdj
+limit).  In check mode ``after`` and ``changed`` are the module's prediction,
+which is what the drift audit reports.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class KnobReportError(ValueError):
+    """A kind of result this file does not know."""
+
+
+def _item(knob, before, after, changed, reason, note=None):
+    item = {"knob": knob, "before": before, "after": after, "changed": bool(changed), "reason": reason}
+    if note:
+        item["note"] = note
+    return item
+
+
+def _ran(result):
+    return bool(result) and not result.get("skipped", False)
+
+
+def aspm_items(result, reason):
+    """pcie_aspm, either scope."""
+    if result.get("scope") == "gpu_links":
+        links = result.get("links", [])
+
+        def awake(key):
+            return sum(1 for link in links if not any(int(v) for v in link.get(key, {}).values()))
+        total = len(links)
+        return [_item("ASPM on GPU links", "%d/%d links awake" % (awake("before"), total),
+                      "%d/%d links awake" % (awake("after"), total), result.get("changed"), reason,
+                      result.get("skipped_reason"))]
+    return [_item("ASPM policy", result.get("previous"), result.get("policy"), result.get("changed"), reason,
+                  result.get("skipped_reason"))]
+
+
+def cmdline_items(result, reason):
+    """kernel_cmdline: the arguments added and removed on the configured command line."""
+    added, removed = result.get("added", []), result.get("removed", [])
+    items = [_item("kernel argument", "-", arg, True, reason) for arg in added if arg not in removed]
+    items += [_item("kernel argument", arg, "-", True, reason) for arg in removed if arg not in added]
+    return items
+
+
+def _card_text(values):
+    parts = []
+    for key in ("performance_level", "power_profile"):
+        if values.get(key) is not None:
+            parts.append(str(values[key]))
+    if values.get("power_cap_watts") is not None:
+        parts.append("%s W" % values["power_cap_watts"])
+    return ", ".join(parts) or "-"
+
+
+def amdgpu_power_items(result, reason):
+    """amdgpu_power: one item per card."""
+    return [_item("amdgpu %s" % (card.get("card") or card.get("pci_address")), _card_text(card.get("before", {})),
+                  _card_text(card.get("after", {})), card.get("changed"), reason)
+            for card in result.get("cards", [])]
+
+
+def _watts(value):
+    if value is None:
+        return "?"
+    return ("%g" % value)
+
+
+def ryzenadj_items(result, reason):
+    """ryzenadj: requested against what the firmware kept (read back)."""
+    items = []
+    for option, limit in sorted(result.get("limits", {}).items()):
+        unit = limit.get("unit") or ""
+        after = _watts(limit.get("effective", limit.get("requested")))
+        note = None
+        if limit.get("clamped"):
+            note = "%s: the firmware keeps %s %s (requested %s)" % (option, after, unit, _watts(limit.get("requested")))
+        items.append(_item("RyzenAdj %s" % option, "%s %s" % (_watts(limit.get("before")), unit),
+                           "%s %s" % (after, unit), limit.get("changed"), reason, note))
+    return items
+
+
+def file_items(result, reason, name):
+    """A file the role writes (template, copy): present and current, or (re)written."""
+    return [_item(name, "differs" if result.get("changed") else "current", "current", result.get("changed"), reason)]
+
+
+KINDS = {"aspm": aspm_items, "cmdline": cmdline_items, "amdgpu_power": amdgpu_power_items,
+         "ryzenadj": ryzenadj_items}
+
+
+def knob_items(result, kind, reason="", name=None):
+    """Knob items for the registered ``result`` of a task of ``kind``; [] when the task did not run."""
+    if not _ran(result):
+        return []
+    if kind == "file":
+        return file_items(result, reason, name or "file")
+    if kind not in KINDS:
+        raise KnobReportError("unknown knob kind '%s'; known: %s" % (kind, ", ".join(sorted(list(KINDS) + ["file"]))))
+    return KINDS[kind](result, reason)

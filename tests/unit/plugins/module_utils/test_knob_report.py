@@ -1,0 +1,38 @@
+"""Knob items from registered module results."""
+
+import pytest
+
+from ansible_collections.inferops.amd.plugins.module_utils.knob_report import KnobReportError, knob_items
+
+
+def test_global_aspm_and_its_skip():
+    items = knob_items({"scope": "global", "previous": "default", "policy": "default", "changed": False,
+                        "skipped_reason": "firmware"}, "aspm", "why")
+    assert items == [{"knob": "ASPM policy", "before": "default", "after": "default", "changed": False,
+                      "reason": "why", "note": "firmware"}]
+
+
+def test_gpu_links_count_links_awake():
+    links = [{"before": {"l1_aspm": 1, "clkpm": 1}, "after": {"l1_aspm": 0, "clkpm": 0}, "changed_files": ["l1_aspm"]},
+             {"before": {"l1_aspm": 0}, "after": {"l1_aspm": 0}, "changed_files": []}]
+    (item,) = knob_items({"scope": "gpu_links", "links": links, "changed": True}, "aspm")
+    assert (item["knob"], item["before"], item["after"]) == ("ASPM on GPU links", "1/2 links awake", "2/2 links awake")
+
+
+def test_cmdline_added_and_removed():
+    items = knob_items({"added": ["ttm.pages_limit=2"], "removed": ["ttm.pages_limit=1"]}, "cmdline")
+    assert [(i["before"], i["after"]) for i in items] == [("-", "ttm.pages_limit=2"), ("ttm.pages_limit=1", "-")]
+
+
+def test_ryzenadj_notes_what_the_firmware_kept():
+    limits = {"slow_limit": {"unit": "W", "requested": 85.0, "before": 70.0, "effective": 70.0, "changed": False,
+                             "clamped": True}}
+    (item,) = knob_items({"limits": limits}, "ryzenadj")
+    assert item["note"] == "slow_limit: the firmware keeps 70 W (requested 85)"
+
+
+def test_skipped_task_gives_nothing_and_unknown_kind_is_refused():
+    assert knob_items({"skipped": True}, "aspm") == []
+    assert knob_items({}, "aspm") == []
+    with pytest.raises(KnobReportError):
+        knob_items({"changed": False}, "turbo")
