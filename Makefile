@@ -9,7 +9,7 @@ SANITY_TREE := .build/sanity/ansible_collections/inferops/amd
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup system-packages demo test lint sanity unit integration vm bench clean
+.PHONY: setup system-packages demo test lint sanity unit llama-server integration vm bench clean
 
 $(BIN)/ansible-playbook: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ demo: setup
 	$(BIN)/ansible-playbook -i inventory/simulated playbooks/site.yml; status=$$?; $(BIN)/python tests/simulation/fleet.py stop; exit $$status
 
 ## test: everything CI runs.
-test: setup lint sanity unit integration vm
+test: setup lint sanity unit llama-server integration vm
 	@echo "make test: all stages passed"
 
 lint: setup
@@ -42,8 +42,14 @@ sanity: setup
 unit: setup
 	$(BIN)/python -m pytest -q tests/unit
 
-integration: setup
-	$(BIN)/python -m pytest -q tests/integration
+## llama-server: llama.cpp's server built from source for the integration tests, cached in
+## /var/cache/inferops-llama (tests/llama/llama_server_build.py); prints its cost, skipped when cached.
+llama-server: setup
+	$(BIN)/python tests/llama/llama_server_build.py build
+
+# INFEROPS_REQUIRE_LLAMA_SERVER: tests that need the real llama-server fail instead of skipping.
+integration: setup llama-server
+	INFEROPS_REQUIRE_LLAMA_SERVER=1 $(BIN)/python -m pytest -q tests/integration
 
 vm: setup
 	bash tests/vm/run.sh
