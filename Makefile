@@ -13,7 +13,7 @@ COLLECTION_VERSION = $(shell sed -n 's/^version: *//p' galaxy.yml)
 cost = SECONDS=0; $(1); rc=$$?; echo "make $@$(if $(2), $(2)): $$SECONDS s (exit $$rc)"; exit $$rc
 
 .PHONY: setup system-packages demo test lint sanity unit integration vm vm-systemd-boot bench clean \
-	matrix matrix-ci package ee docs changelog bench-fleet
+	matrix matrix-ci package ee docs changelog bench-fleet llama-server
 
 $(BIN)/ansible-playbook: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ demo: setup
 
 ## test: everything CI runs. Sanity runs in matrix-ci, on the oldest and newest
 ## ansible-core x Python pairs (`make sanity` is the same test on .venv's pair).
-test: setup lint matrix-ci unit integration package docs vm
+test: setup lint matrix-ci unit llama-server integration package docs vm
 	@echo "make test: all stages passed"
 
 lint: setup
@@ -79,8 +79,14 @@ sanity: setup
 unit: setup
 	$(BIN)/python -m pytest -q tests/unit
 
-integration: setup
-	$(BIN)/python -m pytest -q tests/integration
+## llama-server: llama.cpp's server built from source for the integration tests, cached in
+## /var/cache/inferops-llama (tests/llama/llama_server_build.py); prints its cost, skipped when cached.
+llama-server: setup
+	$(BIN)/python tests/llama/llama_server_build.py build
+
+# INFEROPS_REQUIRE_LLAMA_SERVER: tests that need the real llama-server fail instead of skipping.
+integration: setup llama-server
+	INFEROPS_REQUIRE_LLAMA_SERVER=1 $(BIN)/python -m pytest -q tests/integration
 
 ## vm: the molecule scenarios on a real VM (plain `molecule test` runs molecule/default; GRUB/BIOS); `make vm-systemd-boot` runs the UEFI systemd-boot one.
 vm: setup

@@ -11,6 +11,11 @@ command -v git >/dev/null 2>&1 || need="$need git"
 command -v zstd >/dev/null 2>&1 || need="$need zstd"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need="$need python3-venv"
+# `test` builds llama.cpp's llama-server from source (make llama-server).
+if [ "${1:-}" = test ]; then
+    command -v cmake >/dev/null 2>&1 || need="$need cmake"
+    command -v g++ >/dev/null 2>&1 || need="$need g++"
+fi
 if [ -n "$need" ]; then
     if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
         echo "run.sh: missing system packages:$need (install them, or run as root on Debian)" >&2
