@@ -186,7 +186,7 @@ from ansible_collections.inferops.amd.plugins.module_utils.benchmark_api import 
     BenchmarkError,
     Server,
 )
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot, with_sysroot_option
 
 
 def serving_gpu(root, device_id):
@@ -207,7 +207,7 @@ def measure(server, params):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
+        argument_spec=with_sysroot_option(dict(
             api=dict(type="str", required=True, choices=list(APIS)),
             url=dict(type="str", required=True),
             model=dict(type="str", default=""),
@@ -222,8 +222,7 @@ def main():
             record=dict(type="bool", default=True),
             facts_file=dict(type="path", default=benchmark_record.DEFAULT_FACTS_FILE),
             label=dict(type="str", default=""),
-            sysroot=dict(type="path", default="/"),
-        ),
+        )),
         supports_check_mode=True,
     )
     params = module.params

@@ -103,7 +103,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.inferops.amd.plugins.module_utils import llama_server_log
 from ansible_collections.inferops.amd.plugins.module_utils.benchmark_api import BenchmarkError, http_json
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot, with_sysroot_option
 
 
 def read_journal(module, root, unit):
@@ -127,13 +127,12 @@ def health(url):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
+        argument_spec=with_sysroot_option(dict(
             url=dict(type="str", required=True),
             backend=dict(type="str", required=True, choices=["vulkan", "rocm", "cpu"]),
             unit=dict(type="str", default="llama-server.service"),
             timeout=dict(type="int", default=120),
-            sysroot=dict(type="path", default="/"),
-        ),
+        )),
         supports_check_mode=True,
     )
     root = module_sysroot(module)

@@ -30,7 +30,7 @@ NAMESPACE, NAME = "inferops", "amd"
 FQCN = NAMESPACE + "." + NAME
 
 # The playbooks run by FQCN against the scratch host: one list, add new ones here.
-PLAYBOOKS = ["site"]
+PLAYBOOKS = ["site", "audit"]
 
 # Paths that are development or test machinery and must not be in the tarball.
 NOT_SHIPPED = ("run.sh", ".gitignore", "Makefile", "ansible.cfg", "requirements.txt", "execution-environment.yml",
