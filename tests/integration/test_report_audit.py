@@ -3,7 +3,7 @@
 import json
 import os
 
-from ansible_collections.inferops.amd.plugins.module_utils import simulated_kernel
+from tests.simulation import simulated_boot as simulated_kernel
 from tests.integration.conftest import REPO, run_playbook
 from tests.integration.test_site import tree_differences
 
