@@ -91,8 +91,10 @@ options:
     default: ""
 attributes:
   check_mode:
+    description: Measures in check mode too (the requests change nothing on the host) but writes no record.
     support: full
   diff_mode:
+    description: Shows the facts file before and after the new record.
     support: full
 notes:
   - The speed is the server's own figure for the run; the request's round trip does not count.

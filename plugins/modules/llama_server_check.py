@@ -42,8 +42,10 @@ options:
     default: 120
 attributes:
   check_mode:
+    description: Only reads the journal and the server's endpoints, so check mode runs the same check.
     support: full
   diff_mode:
+    description: Changes nothing, so there is no diff.
     support: none
 notes:
   - C(journalctl) is taken from O(sysroot), so the module runs unchanged against simulated hosts.
