@@ -21,6 +21,13 @@ NOT_ALLOWED = "not allowed: set inferops_reboot_allowed=true"
 TABLE_WIDTH = 150
 
 
+def describe_device(device):
+    """``name (library)`` for the ollama role's device dicts; older reports carried plain strings."""
+    if isinstance(device, dict):
+        return "%s (%s)" % (device.get("name", "?"), device.get("library", "?"))
+    return str(device)
+
+
 def benchmark_text(result):
     """``decode 29.3 -> 32.5 tok/s (+10.8%)`` from an ``inferops_benchmark_result``; None without one."""
     if not isinstance(result, dict):
@@ -49,7 +56,7 @@ def ollama_items(report):
     if verified is False:
         note = "not verified"
     elif verified and report.get("devices"):
-        note = "verified: %s" % ", ".join(str(d) for d in report["devices"])
+        note = "verified: %s" % ", ".join(describe_device(d) for d in report["devices"])
     item = {"knob": "Ollama backend", "before": before, "after": after,
             "changed": before != after, "reason": report.get("reason") or ""}
     if report.get("backend_requested") and report.get("backend_requested") != after:

@@ -140,7 +140,7 @@ def test_report_names_every_host_with_its_changes_and_reboot(provisioned):
     assert "RyzenAdj: slow_limit: the firmware keeps 70 W (requested 85)" in zbook["warnings"]
     assert "tuned is not installed: profile accelerator-performance not selected" in hosts["halo-arch"]["warnings"]
     ollama = [item for item in hosts["rx9070xt-desktop"]["knobs"] if item["knob"] == "Ollama backend"]
-    assert ollama[0]["after"] == "vulkan" and ollama[0]["note"].startswith("verified: AMD Radeon RX 9070 XT")
+    assert ollama[0]["after"] == "vulkan" and ollama[0]["note"].startswith("verified: Radeon RX 9070 / 9070 XT / 9070 GRE (Navi 48) (Vulkan)")
     table = provisioned.first.output.split("TASK [Show the report]")[1].split("TASK [")[0]
     assert "r9700-desktop      rdna4_discrete changed     rebooted+verified" in table
     assert len([line for line in table.splitlines() if line.strip()]) <= 2 * 10 + 4
