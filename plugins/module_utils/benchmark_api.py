@@ -27,11 +27,12 @@ __metaclass__ = type
 import json
 import socket
 
+from ansible.module_utils.urls import open_url
+
 try:  # Python 3
     from urllib.error import HTTPError, URLError
-    from urllib.request import Request, urlopen
 except ImportError:  # pragma: no cover - Python 2 is not supported by the collection
-    HTTPError = URLError = Request = urlopen = None
+    HTTPError = URLError = None
 
 APIS = ("ollama", "llama_cpp")
 # A fixed prompt, so results of different runs and hosts compare.
@@ -52,9 +53,9 @@ def http_json(url, body=None, timeout=300):
     if body is not None:
         data = json.dumps(body).encode("utf-8")
         headers["Content-Type"] = "application/json"
-    request = Request(url, data=data, headers=headers, method="POST" if body is not None else "GET")
     try:
-        response = urlopen(request, timeout=timeout)
+        response = open_url(url, data=data, headers=headers, method="POST" if body is not None else "GET",
+                            timeout=timeout)
         status, raw = response.getcode(), response.read()
     except HTTPError as exc:
         status, raw = exc.code, exc.read()
@@ -184,7 +185,7 @@ class Server:
                 if name == model:
                     return size
             raise BenchmarkError("unknown model '%s': llama-server at %s serves %s"
-                                 % (model, self.url, ", ".join(str(n) for n, _ in models) or "no model"))
+                                 % (model, self.url, ", ".join(str(entry[0]) for entry in models) or "no model"))
         return models[0][1] if models else None
 
     def generate(self, model, prompt, max_tokens):

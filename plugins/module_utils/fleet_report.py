@@ -195,8 +195,8 @@ def table(report, width=TABLE_WIDTH):
             notes = [record["benchmark"]["summary"]] + notes
         if notes:
             rows.append("%-18s %s" % ("", _cut("! " + " | ".join(notes), width - 19)))
-    header = "%-18s %-14s %-11s %-22s %s" % ("HOST", "CLASS", "STATUS", "REBOOT", "DRIFT" if report["mode"] == "audit"
-                                               else "CHANGES")
+    last = "DRIFT" if report["mode"] == "audit" else "CHANGES"
+    header = "%-18s %-14s %-11s %-22s %s" % ("HOST", "CLASS", "STATUS", "REBOOT", last)
     counts = ", ".join("%d %s" % (n, status) for status, n in sorted(report["summary"].items()))
     held = [name for name, record in report["hosts"].items()
             if record["reboot"]["needed"] and not record["reboot"]["allowed"]]

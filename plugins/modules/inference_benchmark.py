@@ -202,9 +202,9 @@ def serving_gpu(root, device_id):
 
 def measure(server, params):
     prompt = params["prompt"] or DEFAULT_PROMPT
-    for _ in range(params["warmup"]):
+    for dummy in range(params["warmup"]):
         server.generate(params["model"], prompt, params["max_tokens"])
-    return [server.generate(params["model"], prompt, params["max_tokens"]) for _ in range(params["runs"])]
+    return [server.generate(params["model"], prompt, params["max_tokens"]) for dummy in range(params["runs"])]
 
 
 def main():
@@ -214,13 +214,13 @@ def main():
             url=dict(type="str", required=True),
             model=dict(type="str", default=""),
             prompt=dict(type="str"),
-            max_tokens=dict(type="int", default=128),
+            max_tokens=dict(type="int", default=128, no_log=False),
             runs=dict(type="int", default=3),
             warmup=dict(type="int", default=1),
             timeout=dict(type="int", default=300),
             noise_threshold=dict(type="float", default=3.0),
             device_id=dict(type="str", default=""),
-            bytes_per_token=dict(type="int", default=0),
+            bytes_per_token=dict(type="int", default=0, no_log=False),
             record=dict(type="bool", default=True),
             facts_file=dict(type="path", default=benchmark_record.DEFAULT_FACTS_FILE),
             label=dict(type="str", default=""),

@@ -121,7 +121,7 @@ def read_journal(module, root, unit):
 
 def health(url):
     try:
-        status, _, _ = http_json(url + "/health", timeout=5)
+        status, dummy, dummy2 = http_json(url + "/health", timeout=5)
     except BenchmarkError:
         return False
     return status == 200

@@ -97,7 +97,7 @@ def measure(hosts):
         handle.write(PING)
     playbook = [os.path.join(BIN, "ansible-playbook"), "-i", inventory]
     try:
-        ping_s, _ = timed(playbook + [ping], env, counter)
+        ping_s, dummy = timed(playbook + [ping], env, counter)
         first_s, first_runs = timed(playbook + ["playbooks/site.yml"], env, counter)
         again_s, again_runs = timed(playbook + ["playbooks/site.yml"], env, counter)
     finally:
@@ -122,7 +122,7 @@ def write_section(path, text):
     with open(path) as handle:
         content = handle.read()
     if SECTION in content:
-        head, _, rest = content.partition(SECTION)
+        head, dummy, rest = content.partition(SECTION)
         tail = rest[rest.find("\n## "):] if "\n## " in rest else ""
         content = head + text + tail
     else:

@@ -101,7 +101,7 @@ def standin_ollama(scratch_host):
     proc = subprocess.Popen([os.path.join(root, "usr/local/bin/ollama"), "serve"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     state = os.path.join(root, "run/ollama/inferops-sim-server.json")
-    for _ in range(100):
+    for dummy in range(100):
         if os.path.exists(state):
             break
         time.sleep(0.1)

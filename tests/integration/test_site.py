@@ -75,8 +75,9 @@ def test_first_run_succeeds_everywhere(provisioned):
     first = provisioned.first
     assert first.returncode == 0, first.output[-4000:]
     assert first.failed_hosts() == []
-    assert set(first.recap) - {"localhost"} == {"r9700-desktop", "rx9070xt-desktop", "strix-halo-128g", "zbook-ultra-g1a",
-                                "halo-arch", "aspm-locked-ws", "intel-box"}
+    hosts = {"r9700-desktop", "rx9070xt-desktop", "strix-halo-128g", "zbook-ultra-g1a", "halo-arch", "aspm-locked-ws",
+             "intel-box"}
+    assert set(first.recap) - {"localhost"} == hosts
 
 
 def test_rdna4_hosts_run_the_new_kernel_argument_after_one_reboot(provisioned):

@@ -81,7 +81,7 @@ def _kfd_node(root, node, props, name, bank_size):
     values.update(props)
     values["local_mem_size"] = 0
     base = "/sys/class/kfd/kfd/topology/nodes/%d" % node
-    _write(root, base + "/properties", "".join("%s %d\n" % (key, values[key]) for key in order))
+    _write(root, base + "/properties", "".join("%s %s\n" % (key, int(values[key])) for key in order))
     _write(root, base + "/name", name + "\n")  # sysfs_show_str_val(): lower-cased amdgpu_asic_name
     _write(root, base + "/gpu_id", "%d\n" % (4242 + node))
     # mem_show(): heap_type 1 = HSA_MEM_HEAP_TYPE_FB_PUBLIC (large BAR: no private FB)

@@ -38,7 +38,8 @@ if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
 
 from ansible_collections.inferops.amd.plugins.module_utils import _simulated_sysfs  # noqa: E402
-from ansible_collections.inferops.amd.plugins.module_utils._simulated_sysfs import (  # noqa: E402,F401
+# Re-exported for the tools and tests that import them from here.
+from ansible_collections.inferops.amd.plugins.module_utils._simulated_sysfs import (  # noqa: E402,F401  pylint: disable=unused-import
     ASPM_POLICY, LINK_FILES, MARKER, SimulatedSysfs, SimulatedWriteError, bracket_choice, bracketed,
 )
 

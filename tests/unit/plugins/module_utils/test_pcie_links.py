@@ -122,4 +122,3 @@ def test_unknown_device_id_is_classed_by_gfx_target(scratch_host):
     with open(root.path("/sys/bus/pci/devices/0000:c5:00.0/device"), "w") as handle:
         handle.write("0x15ff\n")
     assert pcie_links.discrete_gpus(root) == ([], ["0000:c5:00.0"])
-

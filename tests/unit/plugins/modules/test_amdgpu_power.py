@@ -223,6 +223,7 @@ def test_apu_profile_and_cap_fail_naming_the_missing_file(scratch_host):
     assert "has no hwmon power1_cap" in failed["msg"] and "power1_cap does not exist" in failed["msg"]
     assert run_module("amdgpu_power", {"sysroot": host, "performance_level": "high"})["changed"] is True
 
+
 def test_no_amd_gpu_host_fails_clearly(scratch_host):
     result = run_module("amdgpu_power", {"sysroot": scratch_host("no_amd_gpu"), "performance_level": "high"},
                         expect_failure=True)
