@@ -299,3 +299,11 @@ class CmdlineChange:
         return bool(self.files or self.commands)
 
     __nonzero__ = __bool__
+
+
+def refuse_spaces(tool, args):
+    """Fail on a value with whitespace for a tool (grubby, kernelstub) that splits its arguments at spaces."""
+    for arg in args:
+        value = parse_argument(arg)[1]
+        if value is not None and any(char.isspace() for char in value):
+            raise CmdlineError("%s splits arguments at spaces; '%s' cannot be passed through it" % (tool, arg))

@@ -26,8 +26,8 @@ from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import
     argument_key,
     join_cmdline,
     missing_or_lost,
-    parse_argument,
     plan_cmdline_change,
+    refuse_spaces,
     same_argument,
     split_cmdline,
 )
@@ -54,13 +54,6 @@ def parse_grubby_info(text):
 def entry_arguments(entry):
     root = ["root=%s" % entry["root"]] if entry.get("root") else []
     return root + split_cmdline(entry.get("args", ""))
-
-
-def refuse_spaces(tool, args):
-    for arg in args:
-        value = parse_argument(arg)[1]
-        if value is not None and any(char.isspace() for char in value):
-            raise CmdlineError("%s splits arguments at spaces; '%s' cannot be passed through it" % (tool, arg))
 
 
 def tool_arguments(added, removed):

@@ -20,7 +20,6 @@ __metaclass__ = type
 import json
 
 from ansible_collections.inferops.amd.plugins.module_utils.bootloader.base import Bootloader
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.grubby import refuse_spaces
 from ansible_collections.inferops.amd.plugins.module_utils.bootloader.loader_entries import LoaderEntry
 from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import (
     CmdlineChange,
@@ -28,6 +27,7 @@ from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import
     join_cmdline,
     missing_or_lost,
     plan_cmdline_change,
+    refuse_spaces,
 )
 
 CONFIG_FILE = "/etc/kernelstub/configuration"

@@ -5,10 +5,9 @@ import pytest
 from ansible_collections.inferops.amd.plugins.module_utils.bootloader.grubby import (
     entry_arguments,
     parse_grubby_info,
-    refuse_spaces,
     tool_arguments,
 )
-from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import CmdlineError
+from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import CmdlineError, refuse_spaces
 
 # grubby-bls --info=ALL on a Rocky Linux 9 host (public output): one block per entry. on a Rocky Linux 9 host (public output): one block per entry.
 GRUBBY_INFO = """index=0
