@@ -35,9 +35,26 @@ def requirement_lines(path):
         return [line.strip() for line in handle if line.strip() and not line.startswith("#")]
 
 
-def run(command, cwd):
-    proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False,
-                          env=dict(os.environ, ANSIBLE_NOCOLOR="1", PATH=BIN + os.pathsep + os.environ["PATH"]))
+def image_env(collections=None):
+    """The environment of the image build: none of this checkout's Ansible settings.
+
+    `make` exports ANSIBLE_CONFIG=ansible.cfg, whose collections_path holds this
+    checkout linked as inferops.amd; with it, ansible-galaxy finds the collection
+    "already installed" and installs nothing. The image has no such file, so
+    every ANSIBLE_* setting of the calling shell is dropped (the commands run in
+    temporary folders, where no ansible.cfg is found either) and the collections
+    path is only the one the stage installs into.
+    """
+    env = {name: value for name, value in os.environ.items() if not name.startswith("ANSIBLE_")}
+    env.update(ANSIBLE_NOCOLOR="1", PATH=BIN + os.pathsep + os.environ["PATH"])
+    if collections:
+        env.update(ANSIBLE_COLLECTIONS_PATH=collections,
+                   ANSIBLE_HOME=os.path.join(os.path.dirname(collections), "ansible-home"))
+    return env
+
+
+def run(command, cwd, collections=None):
+    proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False, env=image_env(collections))
     assert proc.returncode == 0, "%s failed:\n%s\n%s" % (" ".join(command), proc.stdout[-3000:], proc.stderr[-3000:])
     return proc
 
@@ -90,7 +107,7 @@ def test_galaxy_stage_and_introspection_bring_in_the_collection_and_its_packages
     build = os.path.join(context, "_build")
     collections = str(tmp_path / "usr-share-ansible" / "collections")
     run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--offline", "-r", "requirements.yml",
-         "--collections-path", collections], cwd=build)
+         "--collections-path", collections], cwd=build, collections=collections)
     assert os.path.isfile(os.path.join(collections, "ansible_collections", "inferops", "amd", "meta", "runtime.yml"))
     bindep_out, pip_out = str(tmp_path / "bindep.txt"), str(tmp_path / "requirements.txt")
     run([sys.executable, os.path.join(build, "scripts", "introspect.py"), "introspect", "--write-bindep", bindep_out,
