@@ -13,6 +13,16 @@ configured before (the user's own) is never recorded, so it is never removed on 
 owner's behalf.  When an owner's request no longer names an argument it recorded,
 the argument is removed from the command line (unless another owner still
 records it) and from the record.
+
+A released argument stays listed under ``released`` for its owner::
+
+    {"owners": {}, "released": {"rdna4_aspm": ["pcie_aspm.policy=performance"]}}
+
+so that a later run, before the reboot, still sees that the running kernel has an
+argument the boot configuration no longer has and reports that a reboot is due
+(the run that released it is not the only one that knows).  The list never makes
+the module remove anything; it leaves the record when the owner asks for the
+argument again.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -30,18 +40,25 @@ from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import
 STATE_FILE = "/var/lib/inferops.amd/kernel_cmdline.json"
 
 
-def read_owners(root):
+def read_state(root):
+    """``(owners, released)`` from the record; two empty maps when there is none."""
     text = root.read_text(STATE_FILE)
     if text is None:
-        return {}
+        return {}, {}
     try:
-        owners = json.loads(text)["owners"]
-    except (ValueError, KeyError, TypeError):
+        state = json.loads(text)
+        owners, released_map = state["owners"], state.get("released", {})
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise CmdlineError("%s is not the collection's ownership record ({\"owners\": {...}}); fix or remove it"
                            % STATE_FILE)
-    if not isinstance(owners, dict) or not all(isinstance(args, list) for args in owners.values()):
-        raise CmdlineError("%s: owners must map names to lists of arguments" % STATE_FILE)
-    return owners
+    for key, value in (("owners", owners), ("released", released_map)):
+        if not isinstance(value, dict) or not all(isinstance(args, list) for args in value.values()):
+            raise CmdlineError("%s: %s must map names to lists of arguments" % (STATE_FILE, key))
+    return owners, released_map
+
+
+def read_owners(root):
+    return read_state(root)[0]
 
 
 def released(owners, owner, present):
@@ -66,5 +83,30 @@ def updated_owners(owners, owner, present, added, before):
     return result
 
 
+def pending(released_map, owner, present):
+    """What ``owner`` released on an earlier run and does not ask for again."""
+    wanted = set(argument_key(arg) for arg in present)
+    return [arg for arg in released_map.get(owner, []) if argument_key(arg) not in wanted]
+
+
+def updated_released(released_map, owner, present, now_released):
+    """The released lists after a run: the owner's earlier ones it still does not ask for, plus this run's."""
+    args = pending(released_map, owner, present)
+    args += [arg for arg in now_released if not any(same_argument(arg, have) for have in args)]
+    result = dict(released_map)
+    if args:
+        result[owner] = args
+    else:
+        result.pop(owner, None)
+    return result
+
+
+def write_state(root, owners, released_map):
+    state = {"owners": owners}
+    if released_map:
+        state["released"] = released_map
+    root.write_config(STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n")
+
+
 def write_owners(root, owners):
-    root.write_config(STATE_FILE, json.dumps({"owners": owners}, indent=2, sort_keys=True) + "\n")
+    write_state(root, owners, {})

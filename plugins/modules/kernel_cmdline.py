@@ -174,6 +174,8 @@ running:
   sample: [BOOT_IMAGE=/boot/vmlinuz-6.12.57+deb13-amd64, root=UUID=0c6f3b1e-5a7d-4d8e-9b2f-3e1a6c9d8f72, ro, quiet]
 reboot_required:
   description: True exactly when the arguments named in O(present) and O(absent) differ between RV(configured) and RV(running).
+    With O(owner), the arguments that owner released on this or an earlier run count too, so a run after the one that
+    removed them, before the reboot, still reports the reboot.
   returned: always
   type: bool
   sample: true
@@ -263,8 +265,10 @@ def main():
     runner = CommandRunner(root, module.run_command)
     owner = module.params["owner"]
     try:
-        owners = owners_state.read_owners(root) if owner else {}
+        owners, released_map = owners_state.read_state(root) if owner else ({}, {})
         released = owners_state.released(owners, owner, present) if owner else []
+        # Released on an earlier run: the running kernel may still have them until the reboot.
+        still_running = owners_state.pending(released_map, owner, present) if owner else []
         absent = absent + released
         backend = bootloader_class(root, module.params["bootloader"])(root, runner)
         before = backend.configured()
@@ -273,7 +277,9 @@ def main():
         module.fail_json(msg=str(exc), changed=False)
     running = kernel_cmdline.split_cmdline(root.read_text("/proc/cmdline", ""))
     new_owners = owners_state.updated_owners(owners, owner, present, change.added, before) if owner else owners
-    result = dict(changed=bool(change) or new_owners != owners, bootloader=backend.name,
+    new_released = owners_state.updated_released(released_map, owner, present, released) if owner else {}
+    state_changed = (new_owners, new_released) != (owners, released_map)
+    result = dict(changed=bool(change) or state_changed, bootloader=backend.name,
                   configured=change.configured, running=running, added=change.added, removed=change.removed,
                   released=[arg for arg in released if any(arg == gone for gone in change.removed)],
                   commands=[list(argv) for argv in change.commands])
@@ -290,9 +296,10 @@ def main():
             module.fail_json(msg="%s bootloader change failed: %s" % (backend.name, exc), **result)
         if backups:
             result.update(backup_file=backups[0], backup_files=backups)
-    if owner and new_owners != owners and not module.check_mode:
-        owners_state.write_owners(root, new_owners)
-    result["reboot_required"] = kernel_cmdline.reboot_required(result["configured"], running, present, absent)
+    if owner and state_changed and not module.check_mode:
+        owners_state.write_state(root, new_owners, new_released)
+    result["reboot_required"] = kernel_cmdline.reboot_required(result["configured"], running, present,
+                                                               absent + still_running)
     module.exit_json(**result)
 
 

@@ -34,7 +34,8 @@ def test_switching_from_global_to_gpu_links_removes_the_argument_the_role_set(tm
     switched = run_playbook(PLAYBOOK, _inventory(tmp_path, root, "gpu_links"))
     assert switched.returncode == 0, switched.output[-4000:]
     assert ASPM not in _read(root, "/boot/grub/grub.cfg") and ASPM not in _read(root, "/etc/default/grub")
-    assert json.loads(_read(root, "/var/lib/inferops.amd/kernel_cmdline.json")) == {"owners": {}}
+    assert json.loads(_read(root, "/var/lib/inferops.amd/kernel_cmdline.json")) == {
+        "owners": {}, "released": {"rdna4_aspm": [ASPM]}}
     again = run_playbook(PLAYBOOK, _inventory(tmp_path, root, "gpu_links"))
     assert again.returncode == 0 and again.recap["gpu-box"]["changed"] == 0, again.output[-4000:]
 

@@ -4,10 +4,14 @@ import pytest
 
 from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import CmdlineError
 from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline_owners import (
+    pending,
     read_owners,
+    read_state,
     released,
     updated_owners,
+    updated_released,
     write_owners,
+    write_state,
 )
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
 
@@ -49,3 +53,22 @@ def test_the_record_round_trips_and_a_foreign_file_is_refused(tmp_path):
     (tmp_path / "var/lib/inferops.amd/kernel_cmdline.json").write_text('{"owners": {"x": "iommu=pt"}}')
     with pytest.raises(CmdlineError, match="owners must map names to lists"):
         read_owners(root)
+
+
+def test_released_arguments_stay_pending_until_asked_for_again():
+    after = updated_released({}, "rdna4_aspm", [], [ASPM])
+    assert after == {"rdna4_aspm": [ASPM]}
+    assert pending(after, "rdna4_aspm", []) == [ASPM]
+    assert pending(after, "rdna4_aspm", ["pcie_aspm.policy=powersave"]) == []  # asked for (another value)
+    assert updated_released(after, "rdna4_aspm", [ASPM], []) == {}
+    assert updated_released(after, "rdna4_aspm", [], [ASPM]) == after  # no duplicate
+    assert pending(after, "other", []) == []
+
+
+def test_the_released_lists_round_trip_and_must_be_lists(tmp_path):
+    root = SysRoot(str(tmp_path))
+    write_state(root, {}, {"rdna4_aspm": [ASPM]})
+    assert read_state(root) == ({}, {"rdna4_aspm": [ASPM]})
+    (tmp_path / "var/lib/inferops.amd/kernel_cmdline.json").write_text('{"owners": {}, "released": []}')
+    with pytest.raises(CmdlineError, match="released must map names to lists"):
+        read_state(root)

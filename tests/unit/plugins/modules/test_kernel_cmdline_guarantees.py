@@ -500,8 +500,32 @@ def test_an_owner_removes_what_it_added_when_it_no_longer_asks(scratch_host):
     assert json.loads(read(root, "/var/lib/inferops.amd/kernel_cmdline.json")) == state
     gone = run(root, present=[], owner="rdna4_aspm")
     assert gone["released"] == [ASPM] and ASPM not in gone["configured"]
-    assert json.loads(read(root, "/var/lib/inferops.amd/kernel_cmdline.json")) == {"owners": {}}
+    assert json.loads(read(root, "/var/lib/inferops.amd/kernel_cmdline.json")) == {
+        "owners": {}, "released": {"rdna4_aspm": [ASPM]}}
     assert run(root, present=[], owner="rdna4_aspm")["changed"] is False
+
+
+def test_a_run_after_the_release_still_reports_the_reboot_until_the_kernel_lacks_it(scratch_host):
+    root = scratch_host("r9700_desktop")
+    run(root, present=[ASPM], owner="rdna4_aspm")
+    write(root, "/proc/cmdline", read(root, "/proc/cmdline").strip() + " " + ASPM + "\n")  # booted with it
+    assert run(root, present=[], owner="rdna4_aspm")["reboot_required"] is True
+    again = run(root, present=[], owner="rdna4_aspm")
+    assert again["changed"] is False and again["removed"] == []
+    assert again["reboot_required"] is True  # the running kernel still has what the release took off
+    assert run(root, present=[], owner="rdna4_aspm", check_mode=True)["reboot_required"] is True
+    write(root, "/proc/cmdline", read(root, "/proc/cmdline").replace(" " + ASPM, ""))  # rebooted
+    after = run(root, present=[], owner="rdna4_aspm")
+    assert after["changed"] is False and after["reboot_required"] is False
+
+
+def test_asking_again_for_a_released_argument_takes_it_off_the_released_list(scratch_host):
+    root = scratch_host("r9700_desktop")
+    run(root, present=[ASPM], owner="rdna4_aspm")
+    run(root, present=[], owner="rdna4_aspm")
+    back = run(root, present=[ASPM], owner="rdna4_aspm")
+    assert back["changed"] and back["added"] == [ASPM]
+    assert json.loads(read(root, "/var/lib/inferops.amd/kernel_cmdline.json")) == {"owners": {"rdna4_aspm": [ASPM]}}
 
 
 def test_an_owner_never_removes_an_argument_that_was_there_before(scratch_host):
