@@ -88,7 +88,7 @@ llama-server: setup
 integration: setup llama-server
 	INFEROPS_REQUIRE_LLAMA_SERVER=1 $(BIN)/python -m pytest -q tests/integration
 
-## vm: the molecule scenarios on a real VM (plain `molecule test` runs molecule/default; GRUB/BIOS); `make vm-systemd-boot` runs the UEFI systemd-boot one.
+## vm: the molecule scenarios on real VMs: default and vm_grub_failure (GRUB/BIOS; plain `molecule test` runs default), vm_systemd_boot (UEFI).
 vm: setup
 	bash tests/vm/run.sh
 

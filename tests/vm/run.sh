@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
 
-read -r -a SCENARIOS <<<"${INFEROPS_VM_SCENARIOS:-default vm_grub_failure}"
+read -r -a SCENARIOS <<<"${INFEROPS_VM_SCENARIOS:-default vm_grub_failure vm_systemd_boot}"
 STEP_TIMEOUT=${INFEROPS_VM_STEP_TIMEOUT:-1200}
 REQUIRED=(qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils debootstrap:debootstrap
           sfdisk:fdisk mkfs.ext4:e2fsprogs ssh:openssh-client ssh-keygen:openssh-client

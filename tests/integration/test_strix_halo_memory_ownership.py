@@ -1,0 +1,52 @@
+"""strix_halo owns the memory arguments it puts on the command line: one it stops asking for comes off."""
+
+import json
+import os
+
+from tests.integration.conftest import REPO, run_playbook
+from tests.simulation.scratch_host import make_scratch_host
+
+PLAYBOOK = os.path.join(REPO, "tests", "integration", "playbooks", "import_strix_halo_role.yml")
+RECORD = "var/lib/inferops.amd/kernel_cmdline.json"
+
+
+def _inventory(tmp_path, root, iommu_pt):
+    inventory = tmp_path / ("hosts-%s.yml" % iommu_pt)
+    inventory.write_text(
+        "all:\n  hosts:\n    halo-box:\n      ansible_connection: local\n"
+        "      ansible_python_interpreter: \"{{ ansible_playbook_python }}\"\n"
+        "      inferops_sysroot: %s\n      strix_halo_iommu_pt: %s\n" % (root, iommu_pt))
+    return str(inventory)
+
+
+def _entry_options(root):
+    """The options line of the host's BLS entry (Fedora, grubby): what the next boot gets."""
+    entries = os.path.join(root, "boot", "loader", "entries")
+    (name,) = os.listdir(entries)
+    with open(os.path.join(entries, name)) as handle:
+        return next(line for line in handle if line.startswith("options ")).split()[1:]
+
+
+def _read(root, path):
+    with open(os.path.join(root, path.lstrip("/"))) as handle:
+        return handle.read()
+
+
+def test_turning_iommu_pt_off_takes_the_argument_the_role_set_off_again(tmp_path):
+    root = make_scratch_host("strix_halo_128g", str(tmp_path / "host"))
+    assert "iommu=pt" not in _entry_options(root)
+    first = run_playbook(PLAYBOOK, _inventory(tmp_path, root, "true"))
+    assert first.returncode == 0, first.output[-4000:]
+    assert "iommu=pt" in _entry_options(root)
+    assert "iommu=pt" in json.loads(_read(root, RECORD))["owners"]["strix_halo_memory"]
+
+    off = run_playbook(PLAYBOOK, _inventory(tmp_path, root, "false"))
+    assert off.returncode == 0, off.output[-4000:]
+    assert "iommu=pt" not in _entry_options(root)
+    record = json.loads(_read(root, RECORD))
+    assert "iommu=pt" not in record["owners"]["strix_halo_memory"]
+    assert record["released"] == {"strix_halo_memory": ["iommu=pt"]}
+    # The other memory arguments stay: only what the settings stopped asking for goes.
+    assert any(arg.startswith("ttm.pages_limit=") for arg in _entry_options(root))
+    again = run_playbook(PLAYBOOK, _inventory(tmp_path, root, "false"))
+    assert again.returncode == 0 and again.recap["halo-box"]["changed"] == 0, again.output[-4000:]
