@@ -74,8 +74,12 @@ def updated_owners(owners, owner, present, added, before):
     kept = [arg for arg in owners.get(owner, []) if any(same_argument(arg, want) for want in present)]
     new = [arg for arg in added if any(same_argument(arg, want) for want in present)
            and not any(same_argument(arg, old) for old in before)]
-    result = dict(owners)
-    args = kept + [arg for arg in new if not any(same_argument(arg, have) for have in kept)]
+    return with_owner(owners, owner, kept + [arg for arg in new if not any(same_argument(arg, have) for have in kept)])
+
+
+def with_owner(mapping, owner, args):
+    """A copy of ``mapping`` (owner -> arguments) with ``owner``'s list set to ``args``, or dropped when empty."""
+    result = dict(mapping)
     if args:
         result[owner] = args
     else:
@@ -93,12 +97,7 @@ def updated_released(released_map, owner, present, now_released):
     """The released lists after a run: the owner's earlier ones it still does not ask for, plus this run's."""
     args = pending(released_map, owner, present)
     args += [arg for arg in now_released if not any(same_argument(arg, have) for have in args)]
-    result = dict(released_map)
-    if args:
-        result[owner] = args
-    else:
-        result.pop(owner, None)
-    return result
+    return with_owner(released_map, owner, args)
 
 
 def write_state(root, owners, released_map):
