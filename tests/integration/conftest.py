@@ -52,6 +52,21 @@ def run_playbook(playbook, inventory=None, extra=(), env=None):
     return PlaybookRun(proc)
 
 
+def local_inventory(path, host, root, **hostvars):
+    """An inventory file at ``path``: one host on the local connection, acting on the tree ``root``."""
+    lines = ["all:", "  hosts:", "    %s:" % host, "      ansible_connection: local",
+             '      ansible_python_interpreter: "{{ ansible_playbook_python }}"', "      inferops_sysroot: %s" % root]
+    lines += ["      %s: %s" % (name, value) for name, value in hostvars.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def read_under(root, machine_path):
+    """The text of ``machine_path`` inside the host tree ``root``."""
+    with open(os.path.join(root, machine_path.lstrip("/"))) as handle:
+        return handle.read()
+
+
 def make_fleet(tmp_path_factory, name="fleet"):
     """A fresh simulated fleet in its own folder; returns (fleet_dir, env)."""
     fleet_dir = str(tmp_path_factory.mktemp(name))

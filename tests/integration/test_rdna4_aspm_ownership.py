@@ -3,7 +3,7 @@
 import json
 import os
 
-from tests.integration.conftest import REPO, run_playbook
+from tests.integration.conftest import REPO, local_inventory, read_under as _read, run_playbook
 from tests.simulation.scratch_host import make_scratch_host
 
 ASPM = "pcie_aspm.policy=performance"
@@ -11,17 +11,7 @@ PLAYBOOK = os.path.join(REPO, "tests", "integration", "playbooks", "import_rdna4
 
 
 def _inventory(tmp_path, root, mode):
-    inventory = tmp_path / ("hosts-%s.yml" % mode)
-    inventory.write_text(
-        "all:\n  hosts:\n    gpu-box:\n      ansible_connection: local\n"
-        "      ansible_python_interpreter: \"{{ ansible_playbook_python }}\"\n"
-        "      inferops_sysroot: %s\n      rdna4_aspm_mode: %s\n" % (root, mode))
-    return str(inventory)
-
-
-def _read(root, path):
-    with open(os.path.join(root, path.lstrip("/"))) as handle:
-        return handle.read()
+    return local_inventory(tmp_path / ("hosts-%s.yml" % mode), "gpu-box", root, rdna4_aspm_mode=mode)
 
 
 def test_switching_from_global_to_gpu_links_removes_the_argument_the_role_set(tmp_path):

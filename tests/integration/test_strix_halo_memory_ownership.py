@@ -3,7 +3,7 @@
 import json
 import os
 
-from tests.integration.conftest import REPO, run_playbook
+from tests.integration.conftest import REPO, local_inventory, read_under as _read, run_playbook
 from tests.simulation.scratch_host import make_scratch_host
 
 PLAYBOOK = os.path.join(REPO, "tests", "integration", "playbooks", "import_strix_halo_role.yml")
@@ -11,12 +11,7 @@ RECORD = "var/lib/inferops.amd/kernel_cmdline.json"
 
 
 def _inventory(tmp_path, root, iommu_pt):
-    inventory = tmp_path / ("hosts-%s.yml" % iommu_pt)
-    inventory.write_text(
-        "all:\n  hosts:\n    halo-box:\n      ansible_connection: local\n"
-        "      ansible_python_interpreter: \"{{ ansible_playbook_python }}\"\n"
-        "      inferops_sysroot: %s\n      strix_halo_iommu_pt: %s\n" % (root, iommu_pt))
-    return str(inventory)
+    return local_inventory(tmp_path / ("hosts-%s.yml" % iommu_pt), "halo-box", root, strix_halo_iommu_pt=iommu_pt)
 
 
 def _entry_options(root):
@@ -25,11 +20,6 @@ def _entry_options(root):
     (name,) = os.listdir(entries)
     with open(os.path.join(entries, name)) as handle:
         return next(line for line in handle if line.startswith("options ")).split()[1:]
-
-
-def _read(root, path):
-    with open(os.path.join(root, path.lstrip("/"))) as handle:
-        return handle.read()
 
 
 def test_turning_iommu_pt_off_takes_the_argument_the_role_set_off_again(tmp_path):
