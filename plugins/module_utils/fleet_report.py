@@ -75,7 +75,8 @@ def _reboot(roles, facts, check_mode):
     if done:
         verified = all(report.get("verified") is not False for report in roles)
     return {"needed": bool(reasons), "reasons": reasons, "allowed": bool(facts.get("reboot_allowed")),
-            "done": done, "verified": verified, "check_mode": bool(check_mode)}
+            "done": done, "held": None if done else (facts.get("held") or None), "verified": verified,
+            "check_mode": bool(check_mode)}
 
 
 def _status(failure, reached, completed, knobs, reboot, mode):
@@ -154,6 +155,8 @@ def reboot_text(reboot):
         return "NEEDED, not allowed"
     if reboot.get("check_mode"):
         return "would reboot (check)"
+    if reboot.get("held"):
+        return "held, rollout stopped"
     return "needed, not done"
 
 
@@ -232,6 +235,8 @@ def markdown(report):
         reboot = record["reboot"]
         lines.append("- reboot: %s%s" % (reboot_text(reboot).replace("not allowed", NOT_ALLOWED), " for: " + "; ".join(reboot["reasons"])
                                          if reboot["reasons"] else ""))
+        if reboot.get("held"):
+            lines.append("- reboot held back: %s" % _md(reboot["held"]))
         if record.get("benchmark"):
             lines.append("- benchmark: %s" % record["benchmark"]["summary"])
         for warning in record["warnings"] + record.get("skipped", []):

@@ -43,6 +43,20 @@ def aspm_facts(root, cmdline, probe):
     return facts
 
 
+# The executables the roles need to know about before they act: read here, in the one module
+# run the facts play makes anyway, instead of a stat per executable per role (docs/benchmarks.md).
+TOOLS = ("ollama", "systemctl", "tuned-adm", "ryzenadj")
+
+
+def tools(root):
+    """{name: machine path of the executable, or None} for each of TOOLS."""
+    found = {}
+    for name in TOOLS:
+        real = root.find_tool(name)
+        found[name] = root.machine_path(real) if real else None
+    return found
+
+
 def gather(root, probe_aspm=False):
     gpus = amd_gpu.gather_gpus(root)
     system = host_system.gather_system(root)
@@ -51,6 +65,7 @@ def gather(root, probe_aspm=False):
         "gpus": gpus,
         "aspm": aspm_facts(root, system["kernel"]["cmdline"], probe_aspm),
         "ryzenadj_installed": root.find_tool("ryzenadj") is not None,
+        "tools": tools(root),
         "simulated": root.is_simulated,
         "sysroot": root.root,
     }

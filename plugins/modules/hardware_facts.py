@@ -127,6 +127,13 @@ ansible_facts:
         ryzenadj_installed:
           description: Whether a C(ryzenadj) executable is installed.
           type: bool
+        tools:
+          description:
+            - For each of C(ollama), C(systemctl), C(tuned-adm) and C(ryzenadj), the path (on the machine) of the
+              executable found first in C(/usr/local/sbin), C(/usr/local/bin), C(/usr/sbin), C(/usr/bin), C(/sbin),
+              C(/bin), or V(null). The roles decide from it what to configure without a probe of their own.
+          type: dict
+          sample: {ollama: /usr/local/bin/ollama, systemctl: /usr/bin/systemctl, tuned-adm: null, ryzenadj: null}
         simulated:
           description: Whether the sysroot is a simulated host (see docs/simulation.md).
           type: bool

@@ -67,3 +67,36 @@ def test_failed_and_unreachable_hosts_are_in_the_report_with_the_reason(fresh_fl
     assert "r9700-desktop      rdna4_discrete failed" in table and "Put the ASPM policy on the kernel command line: " in table
     assert "lost-node          unknown        unreachable" in table
     assert "failed or unreachable on 2 host(s): lost-node, r9700-desktop" in run.flat_output
+
+
+REBOOTING = ("rx9070xt-desktop", "strix-halo-128g", "zbook-ultra-g1a", "halo-arch")
+
+
+def run_with_a_failing_reboot(fresh_fleet, max_fail_percentage):
+    """site.yml one host per reboot batch, where r9700-desktop (the first to reboot) fails its reboot."""
+    fleet_dir, env = fresh_fleet()
+    run = run_playbook(SITE, INVENTORY, env=env, extra=[
+        "-i", os.path.join(REPO, "tests", "integration", "inventory", "reboot_fails.yml"),
+        "-e", "inferops_reboot_serial=1", "-e", "inferops_reboot_max_fail_percentage=%d" % max_fail_percentage])
+    assert run.returncode != 0
+    hosts = load_report(fleet_dir)["hosts"]
+    assert hosts["r9700-desktop"]["status"] == "failed"
+    assert hosts["r9700-desktop"]["failure"]["task"] == "Reboot a simulated host"
+    return fleet_dir, run, hosts
+
+
+def test_a_failed_reboot_holds_back_the_later_batches(fresh_fleet):
+    fleet_dir, run, hosts = run_with_a_failing_reboot(fresh_fleet, 0)
+    for name in REBOOTING:
+        reboot = hosts[name]["reboot"]
+        assert reboot["needed"] and not reboot["done"], (name, reboot)
+        assert reboot["held"] == "the rollout stopped after r9700-desktop failed", (name, reboot)
+        assert simulated_kernel.load(os.path.join(fleet_dir, name)).config.get("boot_count", 0) == 0
+    assert "held, rollout stopped" in report_table(run)
+
+
+def test_a_failure_share_lets_the_rollout_go_on(fresh_fleet):
+    """The share is of every host of the play: 1 failure of 7 hosts is under 15% (of the 5 that reboot it is not)."""
+    dummy, dummy_run, hosts = run_with_a_failing_reboot(fresh_fleet, 15)
+    for name in REBOOTING:
+        assert hosts[name]["reboot"]["done"] and hosts[name]["reboot"]["verified"], (name, hosts[name]["reboot"])

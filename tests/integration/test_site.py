@@ -135,7 +135,7 @@ def test_report_names_every_host_with_its_changes_and_reboot(provisioned):
     assert {"knob": "ASPM policy", "before": "default", "after": "performance", "changed": True,
             "reason": "+10.8% dense decode on an R9700 with PCIe links kept in L0 (seeds/000)"} in r9700["knobs"]
     assert r9700["reboot"] == {"needed": True, "reasons": ["kernel command line needs pcie_aspm.policy=performance"],
-                               "allowed": True, "done": True, "verified": True, "check_mode": False}
+                               "allowed": True, "done": True, "held": None, "verified": True, "check_mode": False}
     assert hosts["intel-box"]["status"] == "ok" and hosts["intel-box"]["knobs"] == []
     zbook = hosts["zbook-ultra-g1a"]
     assert "RyzenAdj: slow_limit: the firmware keeps 70 W (requested 85)" in zbook["warnings"]

@@ -62,6 +62,10 @@ def test_reboot_wording_follows_allowed_and_check_mode():
     assert fleet_report.reboot_text(done["reboot"]) == "rebooted+verified"
     lost = fleet_report.host_record(facts(rdna4_report=dict(NEEDS_REBOOT, verified=False), rebooted=True))
     assert fleet_report.reboot_text(lost["reboot"]) == "rebooted, NOT VERIFIED"
+    held = fleet_report.host_record(facts(rdna4_report=NEEDS_REBOOT, held="the rollout stopped after a failed"))
+    assert held["reboot"]["held"] == "the rollout stopped after a failed"
+    assert fleet_report.reboot_text(held["reboot"]) == "held, rollout stopped"
+    assert fleet_report.host_record(facts(rdna4_report=NEEDS_REBOOT))["reboot"]["held"] is None
 
 
 def test_audit_lists_drift_and_fails_for_drift_failures_and_silence():

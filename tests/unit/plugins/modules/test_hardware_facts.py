@@ -129,3 +129,29 @@ def test_empty_root_gives_nulls_not_errors(tmp_path):
 def test_missing_sysroot_fails_clearly(tmp_path):
     result = run_module("hardware_facts", {"sysroot": str(tmp_path / "missing")}, expect_failure=True)
     assert "is not a directory" in result["msg"]
+
+
+def _install_tool(root, machine_path, executable=True):
+    path = os.path.join(root, machine_path.lstrip("/"))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as handle:
+        handle.write("#!/bin/sh\n")
+    os.chmod(path, 0o755 if executable else 0o644)
+
+
+def test_tools_are_machine_paths_found_in_search_order(scratch_host):
+    root = scratch_host("strix_halo_128g")
+    for name in ("ollama", "tuned-adm"):
+        for folder in ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"):
+            if os.path.exists(os.path.join(root, folder.lstrip("/"), name)):
+                os.unlink(os.path.join(root, folder.lstrip("/"), name))
+    assert facts_of(root)["tools"]["ollama"] is None
+    _install_tool(root, "/usr/bin/ollama")
+    assert facts_of(root)["tools"]["ollama"] == "/usr/bin/ollama"
+    # the release archive's /usr/local/bin comes first, as on PATH
+    _install_tool(root, "/usr/local/bin/ollama")
+    _install_tool(root, "/usr/sbin/tuned-adm", executable=False)
+    tools = facts_of(root)["tools"]
+    assert tools["ollama"] == "/usr/local/bin/ollama"
+    assert tools["tuned-adm"] is None, "a file that is not executable is no tool"
+    assert sorted(tools) == ["ollama", "ryzenadj", "systemctl", "tuned-adm"]
