@@ -12,8 +12,6 @@ one for the folder): on a fleet's idempotent re-run those runs are most of the c
 
 import os
 
-FOLDER_MODE = 0o755
-
 
 class ConfigFileError(Exception):
     """The path cannot hold a configuration file (a folder, a device...)."""
@@ -22,8 +20,9 @@ class ConfigFileError(Exception):
 def plan(root, machine_path, content):
     """What writing ``content`` to ``machine_path`` inside ``root`` would change.
 
-    Returns {"folder_missing", "content_changed", "before"}; ``before`` is the current
-    content ('' when the file does not exist).
+    Returns {"exists", "folder_missing", "content_changed", "before"}; ``before`` is the
+    current content ('' when the file does not exist). A missing folder means a missing
+    file, so ``content_changed`` covers it.
     """
     target = root.path(machine_path)
     if os.path.lexists(target) and not os.path.isfile(target):
@@ -32,12 +31,10 @@ def plan(root, machine_path, content):
     if os.path.lexists(os.path.dirname(target)) and folder_missing:
         raise ConfigFileError("%s is not a folder" % os.path.dirname(machine_path))
     before = root.read_text(machine_path, default=None)
-    return {"folder_missing": folder_missing, "content_changed": before != content, "before": before or ""}
+    return {"exists": before is not None, "folder_missing": folder_missing, "content_changed": before != content,
+            "before": before or ""}
 
 
-def apply(root, machine_path, content, step):
-    """Create the folder (0755) when missing and replace the file when its content differs."""
-    if step["folder_missing"]:
-        os.makedirs(os.path.dirname(root.path(machine_path)), FOLDER_MODE)
-    if step["content_changed"]:
-        root.write_config(machine_path, content)
+def apply(root, machine_path, content):
+    """Replace the file atomically; SysRoot.write_config creates a missing folder (0755)."""
+    root.write_config(machine_path, content)

@@ -60,12 +60,13 @@ def tools(root):
 def gather(root, probe_aspm=False):
     gpus = amd_gpu.gather_gpus(root)
     system = host_system.gather_system(root)
+    found_tools = tools(root)
     facts = {
         "host_class": amd_gpu.classify_host(gpus),
         "gpus": gpus,
         "aspm": aspm_facts(root, system["kernel"]["cmdline"], probe_aspm),
-        "ryzenadj_installed": root.find_tool("ryzenadj") is not None,
-        "tools": tools(root),
+        "ryzenadj_installed": found_tools["ryzenadj"] is not None,
+        "tools": found_tools,
         "simulated": root.is_simulated,
         "sysroot": root.root,
     }

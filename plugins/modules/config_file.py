@@ -93,14 +93,14 @@ def main():
         target = root.path(path)
     except (config_file.ConfigFileError, SysRootError) as exc:
         module.fail_json(msg="path '%s': %s" % (path, exc))
-    changed = step["folder_missing"] or step["content_changed"]
+    changed = step["content_changed"]
     if changed and not module.check_mode:
         try:
-            config_file.apply(root, path, content, step)
+            config_file.apply(root, path, content)
         except (IOError, OSError) as exc:
             module.fail_json(msg="cannot write %s: %s" % (path, exc))
     diff = {"before_header": path, "after_header": path, "before": step["before"], "after": content}
-    if not (module.check_mode and step["content_changed"] and not root.exists(path)):
+    if step["exists"] or not module.check_mode:
         # An existing file (or one just written) gets the owner, group and mode asked for;
         # in check mode a file that does not exist yet has none to compare.
         changed = module.set_fs_attributes_if_different(module.load_file_common_arguments(module.params, path=target),
