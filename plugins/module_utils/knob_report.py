@@ -27,7 +27,13 @@ def _item(knob, before, after, changed, reason, note=None):
 
 
 def _ran(result):
-    return bool(result) and not result.get("skipped", False)
+    """Whether the task did something to report: not skipped, and not a failure that changed nothing.
+
+    The roles build their report after a failure too; a failed task that still wrote state says
+    changed (the modules do), and that part belongs in the report."""
+    if not result or result.get("skipped", False):
+        return False
+    return not (result.get("failed", False) and not result.get("changed", False))
 
 
 def aspm_items(result, reason):

@@ -98,8 +98,9 @@ options:
     description:
       - Read the service's journal for the current boot (C(journalctl -u <unit> -o cat -b)) and
         fail unless the process systemd started last logged every device that matters on the
-        backend asked for (for V(cpu), no GPU device at all). Waits up to O(verify_timeout) for it.
-        Fails when this run changed something and O(restart) is off.
+        backend asked for (for V(cpu), no GPU device at all), then that its API answers
+        (C(GET /api/version) at the address the server logged, a wildcard address on loopback).
+        Waits up to O(verify_timeout) for both. Fails when this run changed something and O(restart) is off.
     type: bool
     default: false
   verify_timeout:
@@ -110,7 +111,7 @@ options:
 attributes:
   check_mode:
     description: Validates everything and predicts the change; runs only C(ollama --version) (and, with O(verify) and
-      nothing to change, the read-only C(systemctl is-active) and C(journalctl)).
+      nothing to change, the read-only C(systemctl is-active), C(journalctl) and C(GET /api/version)).
     support: full
   diff_mode:
     description: Shows the drop-in and the list of backend folders/libraries (where each is) before and after.
@@ -238,11 +239,14 @@ verification:
   description:
     - With O(verify), what the last server start logged (version, address, devices, libraries) and C(placements),
       one per host GPU with C(name), C(pci_id), C(library), C(compute), C(type) and C(matters).
+    - C(api_url) is where a client on the machine reaches the API, C(api_version) the version it answered with.
   returned: when verify is true and the service runs the current settings
   type: dict
   sample:
     version: 0.32.15
     libraries: [vulkan]
+    api_url: http://127.0.0.1:11434
+    api_version: 0.32.15
     placements: [{name: "Radeon RX 9070 XT", pci_id: "0000:06:00.0", library: Vulkan, compute: "0.0",
                   type: discrete, matters: true}]
 """
@@ -252,6 +256,7 @@ import re
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.urls import open_url
 
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot, with_sysroot_option
 from ansible_collections.inferops.amd.plugins.module_utils import amd_gpu
@@ -259,6 +264,7 @@ from ansible_collections.inferops.amd.plugins.module_utils import ollama_install
 from ansible_collections.inferops.amd.plugins.module_utils import ollama_backend_plan as planning
 from ansible_collections.inferops.amd.plugins.module_utils import ollama_backend_state as state
 from ansible_collections.inferops.amd.plugins.module_utils import ollama_log
+from ansible_collections.inferops.amd.plugins.module_utils.ollama_api import ApiNotAnswering, client_url, wait_for_version
 from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandRunner
 from ansible_collections.inferops.amd.plugins.module_utils.systemd_dropin import (
     DropinError, render_environment_dropin)
@@ -385,10 +391,18 @@ def verify(module, root, unit, plan, timeout, result):
     if rc != 0:
         module.fail_json(msg="cannot verify: %s is not running (systemctl is-active: %s)" % (
             unit, (out or err).strip() or rc), **result)
+    deadline = time.time() + timeout
     start = wait_for_start(module, root, unit, timeout)
     verification = start.as_dict()
     verification["placements"] = ollama_log.placements(start, plan.devices)
     result["verification"] = verification
+    if start.address:
+        verification["api_url"] = client_url(start.address)
+        try:
+            verification["api_version"] = wait_for_version(
+                lambda url: open_url(url, timeout=5, use_proxy=False).read(), verification["api_url"], deadline)
+        except ApiNotAnswering as exc:
+            module.fail_json(msg="%s logged its devices but its API does not answer: %s" % (unit, exc), **result)
     if plan.backend == "auto":
         return
     problem = ollama_log.judge(start, plan.backend, plan.devices)

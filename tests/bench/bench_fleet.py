@@ -2,12 +2,14 @@
 
 For each fleet size (the seven recorded profiles repeated), in one run:
 - ping: a play with one ansible.builtin.ping task over the hosts (the fixed cost of
-  reaching every host once);
+  reaching every host once), the median of three runs (one run moves by 20 % or more);
 - first: site.yml on a fresh fleet (converge, reboots, verification);
 - again: site.yml once more (the idempotent re-run, changed=0);
 - remote module executions per host of each site.yml run, counted by an interpreter
   wrapper that logs every module process it starts (modules only: controller-side
-  actions such as set_fact, assert, debug start none).
+  actions such as set_fact, assert, debug start none);
+- task starts per host of the re-run (a task on a host, run or skipped), counted by the
+  callback in tests/bench/callback_plugins; --tasks FILE writes the re-run's slowest tasks.
 
 Prints a table and, with --write FILE, puts it in FILE's "Fleet" section (Markdown).
 Not a test: the targets (re-run within 5x ping at 50 hosts, linear cost) are read
@@ -15,6 +17,7 @@ off the table, never asserted.
 """
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -45,6 +48,8 @@ echo x >> "%s"
 exec "%s" "$@"
 """
 SECTION = "## Fleet: site.yml against a one-task play"
+CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callback_plugins")
+PING_RUNS = 3
 
 
 def write_inventory(folder, hosts, counter):
@@ -71,7 +76,10 @@ def write_inventory(folder, hosts, counter):
 
 
 def timed(command, env, counter):
+    """(seconds, module executions, the task-starts record) of one ansible-playbook run."""
     open(counter, "w").close()
+    starts_file = counter + ".starts"
+    env = dict(env, INFEROPS_TASK_STARTS=starts_file)
     start = time.perf_counter()
     proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
@@ -80,7 +88,9 @@ def timed(command, env, counter):
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-2000:])
         raise SystemExit("%s failed (exit %d)" % (" ".join(command[:2]), proc.returncode))
-    return seconds, executions
+    with open(starts_file) as handle:
+        starts = json.load(handle)
+    return seconds, executions, starts
 
 
 def measure(hosts):
@@ -89,7 +99,8 @@ def measure(hosts):
     inventory = write_inventory(folder, hosts, counter)
     fleet = os.path.join(folder, "fleet")
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), INFEROPS_FLEET_DIR=fleet,
-               INFEROPS_REPORT_DIR=os.path.join(folder, "report"), PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+               INFEROPS_REPORT_DIR=os.path.join(folder, "report"), PATH=BIN + os.pathsep + os.environ.get("PATH", ""),
+               ANSIBLE_CALLBACK_PLUGINS=CALLBACKS, ANSIBLE_CALLBACKS_ENABLED="inferops_task_starts")
     fleet_py = [sys.executable, os.path.join(REPO, "tests", "simulation", "fleet.py")]
     subprocess.run(fleet_py + ["reset", inventory], env=env, check=True, capture_output=True)
     ping = os.path.join(folder, "ping.yml")
@@ -97,24 +108,25 @@ def measure(hosts):
         handle.write(PING)
     playbook = [os.path.join(BIN, "ansible-playbook"), "-i", inventory]
     try:
-        ping_s, dummy = timed(playbook + [ping], env, counter)
-        first_s, first_runs = timed(playbook + ["playbooks/site.yml"], env, counter)
-        again_s, again_runs = timed(playbook + ["playbooks/site.yml"], env, counter)
+        pings = sorted(timed(playbook + [ping], env, counter)[0] for dummy in range(PING_RUNS))
+        first_s, first_runs, dummy = timed(playbook + ["playbooks/site.yml"], env, counter)
+        again_s, again_runs, again_starts = timed(playbook + ["playbooks/site.yml"], env, counter)
     finally:
         subprocess.run(fleet_py + ["stop", fleet], env=env, check=False, capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
-    return {"hosts": hosts, "ping": ping_s, "first": first_s, "again": again_s,
-            "first_runs": first_runs / float(hosts), "again_runs": again_runs / float(hosts)}
+    return {"hosts": hosts, "ping": pings[len(pings) // 2], "first": first_s, "again": again_s,
+            "first_runs": first_runs / float(hosts), "again_runs": again_runs / float(hosts),
+            "again_starts": again_starts["starts"] / float(hosts), "again_tasks": again_starts["tasks"]}
 
 
 def table(rows):
     lines = ["| hosts | ping play (s) | site.yml first (s) | site.yml re-run (s) | re-run / ping | "
-             "re-run s per host | module runs per host (first / re-run) |",
-             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "re-run s per host | module runs per host (first / re-run) | task starts per host (re-run) |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for row in rows:
-        lines.append("| %d | %.1f | %.1f | %.1f | %.1fx | %.2f | %.1f / %.1f |" % (
+        lines.append("| %d | %.1f | %.1f | %.1f | %.1fx | %.2f | %.1f / %.1f | %.1f |" % (
             row["hosts"], row["ping"], row["first"], row["again"], row["again"] / row["ping"],
-            row["again"] / row["hosts"], row["first_runs"], row["again_runs"]))
+            row["again"] / row["hosts"], row["first_runs"], row["again_runs"], row["again_starts"]))
     return "\n".join(lines)
 
 
@@ -135,13 +147,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, nargs="+", default=[7, 25, 50])
     parser.add_argument("--write", metavar="FILE")
+    parser.add_argument("--tasks", metavar="FILE", help="write the re-run's tasks, slowest first, of the largest fleet")
     args = parser.parse_args()
     rows = []
     for hosts in args.hosts:
         rows.append(measure(hosts))
-        print("%d hosts: ping %.1f s, first %.1f s, re-run %.1f s, module runs per host %.1f / %.1f" % (
-            hosts, rows[-1]["ping"], rows[-1]["first"], rows[-1]["again"], rows[-1]["first_runs"],
-            rows[-1]["again_runs"]), flush=True)
+        print("%d hosts: ping %.1f s, first %.1f s, re-run %.1f s, module runs per host %.1f / %.1f, "
+              "task starts per host %.1f" % (hosts, rows[-1]["ping"], rows[-1]["first"], rows[-1]["again"],
+                                             rows[-1]["first_runs"], rows[-1]["again_runs"], rows[-1]["again_starts"]),
+              flush=True)
+    if args.tasks:
+        with open(args.tasks, "w") as handle:
+            for play, task, seconds, starts in sorted(rows[-1]["again_tasks"], key=lambda t: -t[2]):
+                handle.write("%7.2f s %4d starts  %s | %s\n" % (seconds, starts, play, task))
     result = table(rows)
     print(result)
     if args.write:
@@ -149,8 +167,9 @@ def main():
         text = "\n".join([
             SECTION, "",
             "`make bench-fleet` (tests/bench/bench_fleet.py): the seven recorded profiles repeated to N hosts on the",
-            "local connection; one ping task over the same hosts in the same run as the yardstick; module runs counted",
-            "by an interpreter wrapper. Machine: %s, %s cores, Python %s, shared with other jobs (figures vary)." % (
+            "local connection; one ping task over the same hosts in the same run as the yardstick (median of three runs);",
+            "module runs counted by an interpreter wrapper, task starts by tests/bench/callback_plugins.",
+            "Machine: %s, %s cores, Python %s (figures move by 10-20 %% between runs)." % (
                 platform.machine(), cores, platform.python_version()),
             "", result, ""])
         write_section(args.write, text)

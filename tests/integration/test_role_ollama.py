@@ -183,11 +183,13 @@ def test_local_archive_with_wrong_checksum_is_refused(scratch_host, play, tmp_pa
     assert os.path.exists(os.path.join(root, "usr/local/lib/ollama/rocm/libhipblaslt.so.0")), "old install untouched"
 
 
-def test_tree_without_ollama_is_left_alone(scratch_host, play):
+def test_tree_without_ollama_is_left_alone(scratch_host, play, tmp_path):
     root = scratch_host("r9700_desktop")
     rc, output, recap = play(root, ollama_version="0.32.15")
     assert rc == 0, output
     assert "keeping its Ollama (none)" in output
-    assert "nothing to configure" in output
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["warnings"] == ["Ollama is not installed and there is nothing to install it from"]
+    assert (report["backend_before"], report["backend_after"], report["verified"]) == (None, None, None)
     assert recap["changed"] == 0
     assert not os.path.exists(os.path.join(root, "etc/systemd/system/ollama.service"))

@@ -36,3 +36,12 @@ def test_skipped_task_gives_nothing_and_unknown_kind_is_refused():
     assert knob_items({}, "aspm") == []
     with pytest.raises(KnobReportError):
         knob_items({"changed": False}, "turbo")
+
+
+def test_a_failure_that_changed_nothing_gives_nothing_one_that_wrote_state_is_reported():
+    assert knob_items({"failed": True, "changed": False, "msg": "EINVAL"}, "aspm") == []
+    written = {"failed": True, "changed": True, "cards": [
+        {"card": "card1", "before": {"performance_level": "auto"}, "after": {"performance_level": "high"},
+         "changed": True}]}
+    assert [(i["knob"], i["before"], i["after"]) for i in knob_items(written, "amdgpu_power")] == [
+        ("amdgpu card1", "auto", "high")]

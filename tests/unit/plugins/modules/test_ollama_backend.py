@@ -82,6 +82,9 @@ def test_second_run_changes_nothing_and_verifies_the_running_server(host):
     assert again["changed"] is False and again["restarted"] is False
     assert again["previous_backend"] == "vulkan" and again["dropin"]["state"] == "unchanged"
     assert again["verification"]["libraries"] == ["vulkan"]
+    # the API answers where the server said it listens, with the version it logged
+    assert again["verification"]["api_url"] == "http://" + again["verification"]["address"]
+    assert again["verification"]["api_version"] == again["verification"]["version"]
 
 
 def test_strix_halo_on_the_newest_release_keeps_its_igpu_on_vulkan(host):
