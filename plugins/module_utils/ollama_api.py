@@ -20,7 +20,7 @@ WILDCARD_HOSTS = ("0.0.0.0", "[::]", "")
 
 def client_url(address):
     """``http://HOST:PORT`` for the logged listen ``address`` (``HOST:PORT``, IPv6 hosts in brackets)."""
-    host, _, port = address.rpartition(":")
+    host, port = address.rsplit(":", 1)
     if host in WILDCARD_HOSTS:
         host = "127.0.0.1"
     return "http://%s:%s" % (host, port)
