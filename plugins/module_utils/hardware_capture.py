@@ -42,7 +42,7 @@ import tempfile
 
 from ansible_collections.inferops.amd.plugins.module_utils import (
     amd_gpu, amdgpu_power, amdgpu_power_rules, hardware_inventory,
-    ollama_install, pcie_links, ryzenadj_unit)
+    ollama_install, pcie_links, ryzenadj_unit, tuned_state)
 from ansible_collections.inferops.amd.plugins.module_utils.bootloader import detect as bootloader_detect
 from ansible_collections.inferops.amd.plugins.module_utils.bootloader import grub as bootloader_grub
 from ansible_collections.inferops.amd.plugins.module_utils.bootloader import grub_defaults
@@ -93,6 +93,8 @@ ALLOWED = (
     ("/efi/loader/", "content"),
     ("/boot/efi/loader/", "content"),
     ("/run/ostree-booted", "content"),
+    (tuned_state.ACTIVE_PROFILE_FILE, "content"),
+    (tuned_state.PID_FILE, "content"),         # its presence is the running daemon in a tree
     (ryzenadj_unit.UNIT_FILE, "content"),
     (pcie_links.RULES_FILE, "content"),
     (amdgpu_power_rules.RULES_FILE, "content"),

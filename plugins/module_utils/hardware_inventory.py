@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.inferops.amd.plugins.module_utils import amd_gpu, host_system, pcie_aspm
+from ansible_collections.inferops.amd.plugins.module_utils import amd_gpu, host_system, pcie_aspm, tuned_state
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError
 
 
@@ -67,6 +67,7 @@ def gather(root, probe_aspm=False):
         "aspm": aspm_facts(root, system["kernel"]["cmdline"], probe_aspm),
         "ryzenadj_installed": found_tools["ryzenadj"] is not None,
         "tools": found_tools,
+        "tuned": tuned_state.read(root) if found_tools["tuned-adm"] else None,
         "simulated": root.is_simulated,
         "sysroot": root.root,
     }

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: config_file
-short_description: Write a whole configuration file, creating its folder, in one module run
+short_description: Write whole configuration files, creating their folders, in one module run
 version_added: 0.1.0
 description:
   - Puts O(content) into O(path) inside O(sysroot), creating the folder (mode 0755) when it is missing, and sets
@@ -18,6 +18,8 @@ description:
     differs, so a second run changes nothing.
   - It does what M(ansible.builtin.file) for the folder followed by M(ansible.builtin.template) does, in one module
     run instead of three; the roles use it for the files they own (sysctl.d, environment.d, systemd drop-ins).
+  - With O(files) one run writes several files (a role's sysctl and environment files, the run report's JSON and
+    Markdown). Every path is checked before the first file is written.
 author:
   - inferops.amd contributors (@inferops)
 extends_documentation_fragment:
@@ -27,19 +29,34 @@ options:
   path:
     description:
       - Absolute path of the file on the machine (inside O(sysroot)).
+      - Required unless O(files) is given; goes with O(content).
     type: str
-    required: true
   content:
     description:
       - The whole content of the file. Render a template into it with C(lookup('ansible.builtin.template', ...)).
+      - Required with O(path).
     type: str
-    required: true
+  files:
+    description:
+      - Several files in one run, instead of O(path) and O(content). O(owner), O(group) and O(mode) apply to each.
+      - An empty list changes nothing.
+    type: list
+    elements: dict
+    suboptions:
+      path:
+        description: Absolute path of the file on the machine (inside O(sysroot)).
+        type: str
+        required: true
+      content:
+        description: The whole content of the file.
+        type: str
+        required: true
 attributes:
   check_mode:
     description: Predicts the change (folder, content, owner, group, mode) without writing anything.
     support: full
   diff_mode:
-    description: Shows the file's content before and after.
+    description: Shows each file's content before and after.
     support: full
 notes:
   - Without O(mode) a new file gets 0644 and an existing one keeps its mode.
@@ -53,22 +70,55 @@ EXAMPLES = r"""
     owner: root
     group: root
     mode: "0644"
+
+- name: Write the sysctl settings and the RADV environment in one run
+  inferops.amd.config_file:
+    files:
+      - path: /etc/sysctl.d/90-inferops-llm.conf
+        content: "vm.swappiness = 10\n"
+      - path: /etc/environment.d/90-inferops-radv.conf
+        content: "RADV_PERFTEST=nogttspill\n"
+    mode: "0644"
+  register: written
+
+- name: Apply the sysctl settings when that file changed
+  ansible.builtin.command:
+    argv: [sysctl, --system]
+  when: (written.files | selectattr('path', 'eq', '/etc/sysctl.d/90-inferops-llm.conf') | first).changed
 """
 
 RETURN = r"""
 path:
   description: The file's path on the machine.
   type: str
-  returned: always
+  returned: with O(path)
   sample: /etc/sysctl.d/90-inferops-llm.conf
 folder_created:
   description: Whether the folder was missing (and was, or in check mode would be, created).
   type: bool
-  returned: always
+  returned: with O(path)
 content_changed:
   description: Whether the content differed (and was, or in check mode would be, replaced).
   type: bool
+  returned: with O(path)
+files:
+  description: One entry a file, in the order given (with O(path), that one file).
+  type: list
+  elements: dict
   returned: always
+  contains:
+    path:
+      description: The file's path on the machine.
+      type: str
+    folder_created:
+      description: Whether the folder was missing.
+      type: bool
+    content_changed:
+      description: Whether the content differed.
+      type: bool
+    changed:
+      description: Whether the content, owner, group or mode changed (or in check mode would).
+      type: bool
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -77,36 +127,69 @@ from ansible_collections.inferops.amd.plugins.module_utils import config_file
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRootError, module_sysroot, with_sysroot_option
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=with_sysroot_option(dict(
-            path=dict(type="str", required=True),
-            content=dict(type="str", required=True),
-        )),
-        add_file_common_args=True,
-        supports_check_mode=True,
-    )
-    root = module_sysroot(module)
-    path, content = module.params["path"], module.params["content"]
-    try:
-        step = config_file.plan(root, path, content)
-        target = root.path(path)
-    except (config_file.ConfigFileError, SysRootError) as exc:
-        module.fail_json(msg="path '%s': %s" % (path, exc))
+def _plan_all(module, root, files):
+    """Each file's plan, every path checked before anything is written."""
+    plans = []
+    for entry in files:
+        try:
+            plans.append((entry, config_file.plan(root, entry["path"], entry["content"]), root.path(entry["path"])))
+        except (config_file.ConfigFileError, SysRootError) as exc:
+            module.fail_json(msg="path '%s': %s" % (entry["path"], exc))
+    return plans
+
+
+def _write(module, root, entry, step, target, done):
+    """Write one planned file and set its owner, group and mode; its result entry."""
+    path, content = entry["path"], entry["content"]
     changed = step["content_changed"]
     if changed and not module.check_mode:
         try:
             config_file.apply(root, path, content)
         except (IOError, OSError) as exc:
-            module.fail_json(msg="cannot write %s: %s" % (path, exc))
-    diff = {"before_header": path, "after_header": path, "before": step["before"], "after": content}
+            # the files written before this one stay written: say so
+            module.fail_json(msg="cannot write %s: %s" % (path, exc), changed=any(item["changed"] for item in done),
+                             files=done)
     if step["exists"] or not module.check_mode:
         # An existing file (or one just written) gets the owner, group and mode asked for;
         # in check mode a file that does not exist yet has none to compare.
         changed = module.set_fs_attributes_if_different(module.load_file_common_arguments(module.params, path=target),
                                                         changed, diff=None)
-    module.exit_json(changed=changed, path=path, folder_created=step["folder_missing"],
-                     content_changed=step["content_changed"], diff=diff if step["content_changed"] else {})
+    return {"path": path, "folder_created": step["folder_missing"], "content_changed": step["content_changed"],
+            "changed": changed}
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=with_sysroot_option(dict(
+            path=dict(type="str"),
+            content=dict(type="str"),
+            files=dict(type="list", elements="dict", options=dict(
+                path=dict(type="str", required=True),
+                content=dict(type="str", required=True),
+            )),
+        )),
+        add_file_common_args=True,
+        mutually_exclusive=[("files", "path"), ("files", "content")],
+        required_one_of=[("files", "path")],
+        required_together=[("path", "content")],
+        supports_check_mode=True,
+    )
+    single = module.params["files"] is None
+    files = [{"path": module.params["path"], "content": module.params["content"]}] if single else module.params["files"]
+    root = module_sysroot(module)
+    done, diffs = [], []
+    for entry, step, target in _plan_all(module, root, files):
+        done.append(_write(module, root, entry, step, target, done))
+        if step["content_changed"]:
+            diffs.append({"before_header": entry["path"], "after_header": entry["path"], "before": step["before"],
+                          "after": entry["content"]})
+    result = dict(changed=any(item["changed"] for item in done), files=done)
+    if single:
+        result.update(path=done[0]["path"], folder_created=done[0]["folder_created"],
+                      content_changed=done[0]["content_changed"], diff=diffs[0] if diffs else {})
+    else:
+        result["diff"] = diffs
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -134,6 +134,14 @@ ansible_facts:
               C(/bin), or V(null). The roles decide from it what to configure without a probe of their own.
           type: dict
           sample: {ollama: /usr/local/bin/ollama, systemctl: /usr/bin/systemctl, tuned-adm: null, ryzenadj: null}
+        tuned:
+          description:
+            - The tuned profile selected in C(/etc/tuned/active_profile) (V(null) when none) and whether the tuned daemon
+              runs (its PID file names a live process), as C(tuned-adm active) reads them without D-Bus.
+              V(null) when tuned-adm is not installed.
+            - A profile whose daemon does not run is only a preset, not in effect.
+          type: dict
+          sample: {profile: balanced, running: true}
         simulated:
           description: Whether the sysroot is a simulated host (see docs/simulation.md).
           type: bool

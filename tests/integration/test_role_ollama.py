@@ -111,9 +111,13 @@ def test_offline_install_vulkan_backend_models_and_idempotence(scratch_host, pla
         {"name": "Radeon RX 9070 / 9070 XT / 9070 GRE (Navi 48)", "library": "Vulkan", "compute": "0.0",
          "type": "discrete"}]
 
+    restarts = read(root, "/var/log/inferops-sim/tools.log").count('"restart"')
     rc, output, recap = play(root, **variables)
     assert rc == 0, output
     assert recap["changed"] == 0, output
+    # the re-run verified the running server without restarting it
+    assert json.loads((tmp_path / "report.json").read_text())["verified"] is True
+    assert read(root, "/var/log/inferops-sim/tools.log").count('"restart"') == restarts
 
 
 def test_old_release_installs_from_tgz_archives(scratch_host, play, tmp_path):

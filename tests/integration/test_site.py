@@ -103,6 +103,7 @@ def test_strix_halo_hosts_get_memory_arguments_sized_from_their_memory(provision
     assert "vm.swappiness = 1\n" in sysctl and "vm.max_map_count = 500000\n" in sysctl
     assert read(fleet_dir, "strix-halo-128g", "/etc/environment.d/90-inferops-radv.conf").endswith("RADV_PERFTEST=nogttspill\n")
     assert read(fleet_dir, "strix-halo-128g", "/etc/tuned/active_profile") == "accelerator-performance\n"
+    assert os.path.isfile(os.path.join(fleet_dir, "strix-halo-128g", "run/tuned/tuned.pid"))
 
 
 def report(fleet_dir):
@@ -140,6 +141,9 @@ def test_report_names_every_host_with_its_changes_and_reboot(provisioned):
     zbook = hosts["zbook-ultra-g1a"]
     assert "RyzenAdj: slow_limit: the firmware keeps 70 W (requested 85)" in zbook["warnings"]
     assert "tuned is not installed: profile accelerator-performance not selected" in hosts["halo-arch"]["warnings"]
+    # the recording has a profile file and no daemon: a preset, switched (and the daemon started)
+    assert {"knob": "tuned profile", "before": "balanced (preset, tuned not running)", "after": "accelerator-performance",
+            "changed": True, "reason": "+5-8% prompt processing (seeds/002 1.1)"} in hosts["strix-halo-128g"]["knobs"]
     ollama = [item for item in hosts["rx9070xt-desktop"]["knobs"] if item["knob"] == "Ollama backend"]
     assert ollama[0]["after"] == "vulkan" and ollama[0]["note"].startswith("verified: Radeon RX 9070 / 9070 XT / 9070 GRE (Navi 48) (Vulkan)")
     table = provisioned.first.output.split("TASK [Show the report]")[1].split("TASK [")[0]

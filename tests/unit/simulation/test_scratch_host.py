@@ -49,4 +49,5 @@ def test_installed_tools_act_on_their_own_tree(tmp_path):
     import subprocess
     out = subprocess.run([os.path.join(root, "usr/sbin/tuned-adm"), "active"], capture_output=True, text=True,
                          env={"PATH": os.environ["PATH"]}, check=True).stdout
-    assert out == "Current active profile: balanced\n"
+    # the recording has the profile file but no daemon PID file (/run is not recorded): a preset
+    assert out.splitlines()[-1] == "Preset profile: balanced"

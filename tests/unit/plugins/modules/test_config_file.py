@@ -71,3 +71,48 @@ def test_a_path_outside_the_root_is_refused(tmp_path):
     failed = run_module("config_file", dict(sysroot=str(tmp_path), path="/../../etc/passwd", content="x"),
                         expect_failure=True)
     assert "escapes sysroot" in failed["msg"]
+
+
+RADV = "/etc/environment.d/90-inferops-radv.conf"
+
+
+def write_both(root, check_mode=False, **extra):
+    files = [{"path": PATH, "content": CONTENT}, {"path": RADV, "content": "RADV_PERFTEST=nogttspill\n"}]
+    return run_module("config_file", dict(dict(sysroot=str(root), files=files), **extra), check_mode=check_mode,
+                      diff=True)
+
+
+def test_files_writes_each_file_in_one_run_and_says_which_changed(tmp_path):
+    first = write_both(tmp_path)
+    assert first["changed"] and [item["changed"] for item in first["files"]] == [True, True]
+    assert [item["path"] for item in first["files"]] == [PATH, RADV]
+    assert [diff["before_header"] for diff in first["diff"]] == [PATH, RADV]
+    with open(os.path.join(str(tmp_path), RADV.lstrip("/"))) as handle:
+        assert handle.read() == "RADV_PERFTEST=nogttspill\n"
+    with open(real(tmp_path), "w") as handle:
+        handle.write("vm.swappiness = 60\n")
+    again = write_both(tmp_path)
+    assert again["changed"] and [item["changed"] for item in again["files"]] == [True, False]
+    assert [diff["before"] for diff in again["diff"]] == ["vm.swappiness = 60\n"]
+    third = write_both(tmp_path)
+    assert not third["changed"] and third["diff"] == []
+
+
+def test_files_check_mode_writes_none_of_them(tmp_path):
+    result = write_both(tmp_path, check_mode=True)
+    assert result["changed"] and all(item["content_changed"] for item in result["files"])
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_files_refuses_a_bad_path_before_writing_any_file(tmp_path):
+    os.makedirs(os.path.join(str(tmp_path), RADV.lstrip("/")))
+    failed = run_module("config_file", dict(sysroot=str(tmp_path), files=[
+        {"path": PATH, "content": CONTENT}, {"path": RADV, "content": "x\n"}]), expect_failure=True)
+    assert RADV in failed["msg"] and "not a regular file" in failed["msg"]
+    assert not os.path.exists(real(tmp_path))
+
+
+def test_files_and_path_together_are_refused(tmp_path):
+    failed = run_module("config_file", dict(sysroot=str(tmp_path), path=PATH, content=CONTENT,
+                                            files=[{"path": RADV, "content": "x\n"}]), expect_failure=True)
+    assert "mutually exclusive" in failed["msg"]

@@ -155,3 +155,18 @@ def test_tools_are_machine_paths_found_in_search_order(scratch_host):
     assert tools["ollama"] == "/usr/local/bin/ollama"
     assert tools["tuned-adm"] is None, "a file that is not executable is no tool"
     assert sorted(tools) == ["ollama", "ryzenadj", "systemctl", "tuned-adm"]
+
+
+def test_tuned_is_the_selected_profile_and_whether_its_daemon_runs(scratch_host):
+    root = scratch_host("strix_halo_128g")
+    # recorded: the profile file, no daemon PID file: a preset
+    assert facts_of(root)["tuned"] == {"profile": "balanced", "running": False}
+    os.makedirs(os.path.join(root, "run/tuned"))
+    with open(os.path.join(root, "run/tuned/tuned.pid"), "w") as handle:
+        handle.write("812")
+    assert facts_of(root)["tuned"] == {"profile": "balanced", "running": True}
+
+
+def test_tuned_is_none_without_tuned_adm(scratch_host):
+    root = scratch_host("r9700_desktop")
+    assert facts_of(root)["tools"]["tuned-adm"] is None and facts_of(root)["tuned"] is None

@@ -1,0 +1,51 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, inferops.amd contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The tuned profile a machine has selected, and whether the daemon runs it, read from files.
+
+This is what ``tuned-adm active`` reads when it does not ask the daemon over D-Bus
+(tuned/admin/admin.py ``_action_active``, tuned 2.26): the profile from
+``/etc/tuned/active_profile`` (tuned/utils/commands.py ``get_active_profile``, stripped, empty
+meaning none), and whether the daemon runs from its PID file ``/run/tuned/tuned.pid``
+(consts.PID_FILE; tuned.py always writes it, tuned.service names it) through ``os.kill(pid, 0)``,
+EPERM counting as running (admin.py ``_tuned_is_running``). When the daemon does not run the
+profile is only a preset ("It seems that tuned daemon is not running, preset profile is not
+activated."), and ``tuned-adm profile NAME`` starts it (admin.py ``_set_profile`` restarts tuned).
+
+Read in the facts module run the roles make anyway, instead of a ``tuned-adm active`` run a host
+(docs/benchmarks.md). A tree records no processes: there the PID file's presence stands for a
+running daemon (the simulated tuned-adm writes it when it starts the daemon).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import os
+
+ACTIVE_PROFILE_FILE = "/etc/tuned/active_profile"
+PID_FILE = "/run/tuned/tuned.pid"
+
+
+def _process_exists(pid_text):
+    try:
+        os.kill(int(pid_text), 0)
+    except ValueError:
+        return False
+    except OSError as exc:
+        return exc.errno == errno.EPERM
+    return True
+
+
+def read(root):
+    """{"profile": the selected profile or None, "running": whether the daemon runs}."""
+    profile = (root.read_text(ACTIVE_PROFILE_FILE, default="") or "").strip() or None
+    pid_text = root.read_text(PID_FILE, default=None)
+    if pid_text is None:
+        running = False
+    elif root.is_live:
+        running = _process_exists(pid_text.strip())
+    else:
+        running = True
+    return {"profile": profile, "running": running}
