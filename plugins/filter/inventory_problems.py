@@ -46,11 +46,12 @@ _value:
 
 import os
 
-import yaml
+# ansible-core's own YAML entry point: libyaml's CSafeLoader where PyYAML has it (this runs once per host
+# and run, a tenth of the time of the pure-Python loader), and no import beyond ansible-core.
+from ansible.module_utils.common.yaml import yaml_load
 
 from ansible_collections.inferops.amd.plugins.module_utils.inventory_checks import ROLES, inventory_problems as problems_of
 
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # plugins/filter/ -> the collection's roles/
 ROLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "roles")
 
@@ -60,8 +61,7 @@ def role_specs():
     specs = {}
     for role in ROLES:
         with open(os.path.join(ROLES_DIR, role, "meta", "argument_specs.yml")) as handle:
-            # libyaml's loader where PyYAML has it: this runs once per host and run (a tenth of the time)
-            specs[role] = yaml.load(handle, Loader=SAFE_LOADER)["argument_specs"]["main"]["options"]
+            specs[role] = yaml_load(handle)["argument_specs"]["main"]["options"]
     return specs
 
 
