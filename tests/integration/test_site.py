@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.integration.conftest import REPO, fleet_command, make_fleet, run_playbook
+from tests.integration.conftest import REPO, fleet_command, local_inventory, make_fleet, run_playbook
 from tests.simulation.scratch_host import profile_config
 from tests.simulation import simulated_boot
 
@@ -221,3 +221,22 @@ def test_audit_finds_exactly_the_drift_left_by_the_check_run(provisioned):
     assert sorted(name for name, record in hosts.items() if record["status"] != "clean") == \
         ["r9700-desktop", "strix-halo-128g"]
     assert "ASPM policy: default -> performance" in hosts["r9700-desktop"]["drift"]
+
+
+def test_values_set_for_the_play_steer_the_fleet_wide_tasks(scratch_host, tmp_path):
+    # site.yml imported with `vars:` (the VM scenario does this): the class, the serving stacks and
+    # whether a reboot is allowed are play values there, not in hostvars; the grouping, the reboot
+    # decision and the report must still see them (the GPU-less host is tuned as RDNA4, no reboot).
+    root = scratch_host("no_amd_gpu")
+    inventory = local_inventory(tmp_path / "hosts.yml", "intel-box", root, inferops_reboot_allowed="true",
+                                inferops_report_dir=str(tmp_path / "report"))
+    run = run_playbook("tests/integration/playbooks/site_with_play_vars.yml", inventory)
+    assert run.returncode == 0, run.output[-4000:]
+    with open(str(tmp_path / "report" / "report.json")) as handle:
+        intel = json.load(handle)["hosts"]["intel-box"]
+    assert intel["class"] == "rdna4_discrete"
+    assert {"knob": "ASPM policy", "before": "default", "after": "performance", "changed": True,
+            "reason": "+10.8% dense decode on an R9700 with PCIe links kept in L0 (seeds/000)"} in intel["knobs"]
+    # the play's inferops_reboot_allowed: false wins over the inventory's true
+    assert intel["reboot"]["needed"] is True and intel["reboot"]["allowed"] is False and not intel["reboot"]["done"]
+    assert "Ollama" not in json.dumps(intel)
