@@ -135,7 +135,9 @@ def write_section(path, text):
         content = handle.read()
     if SECTION in content:
         head, dummy, rest = content.partition(SECTION)
-        tail = rest[rest.find("\n## "):] if "\n## " in rest else ""
+        # the table ends at the next heading; the section's own subsections (### ...) stay
+        ends = [index for index in (rest.find("\n## "), rest.find("\n### ")) if index >= 0]
+        tail = rest[min(ends):] if ends else ""
         content = head + text + tail
     else:
         content = content.rstrip("\n") + "\n\n" + text
