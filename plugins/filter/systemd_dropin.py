@@ -41,24 +41,16 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.inferops.amd.plugins.module_utils.systemd_dropin import (
-    DropinError, render_environment_dropin)
+    DropinError, render_environment_dropin, settings_values)
 
 
 def systemd_environment_dropin(environment, comment=None):
     if not isinstance(environment, dict):
         raise AnsibleFilterError("systemd_environment_dropin expects a dict, got %s" % type(environment).__name__)
-    values = {}
-    for name, value in environment.items():
-        if value is None or to_text(value) == "":
-            continue
-        if isinstance(value, bool):
-            value = "1" if value else "0"
-        values[to_text(name)] = to_text(value)
     try:
-        return render_environment_dropin(values, comment=comment)
+        return render_environment_dropin(settings_values(environment), comment=comment)
     except DropinError as exc:
         raise AnsibleFilterError(str(exc))
 

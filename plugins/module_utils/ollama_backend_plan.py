@@ -62,6 +62,22 @@ class BackendPlan:
         self.row = row
 
 
+# The variables that select or gate a GPU backend in the release table (HIDE_ROCM, HIDE_VULKAN, the Vulkan and
+# iGPU gates, the ROCm override) and HIP's own device filter: while a backend other than auto is asked for they
+# belong to the backend drop-in, and the same name in another drop-in would silently win or lose by file order.
+BACKEND_SWITCHES = ("ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES", "GGML_VK_VISIBLE_DEVICES", "OLLAMA_VULKAN",
+                    "OLLAMA_IGPU_ENABLE")
+BACKEND_SWITCH_PREFIXES = ("HSA_OVERRIDE_GFX_VERSION",)
+
+
+def backend_switches_in(names, backend):
+    """The names among ``names`` that only the backend selection may set for ``backend``, sorted."""
+    if backend == "auto":
+        return []
+    return sorted(name for name in names
+                  if name in BACKEND_SWITCHES or name.startswith(BACKEND_SWITCH_PREFIXES))
+
+
 def validate_gfx_version(value):
     """``12.0.1`` style HSA_OVERRIDE_GFX_VERSION value; raises PlanError otherwise."""
     if value is None or value == "":

@@ -43,6 +43,19 @@ def quote_assignment(name, value):
     return '"%s"' % text
 
 
+def settings_values(environment):
+    """``{name: text}`` of ``environment`` without null or empty values (a role variable set to null is no
+    setting), booleans as ``1``/``0`` as the services the collection configures read them."""
+    values = {}
+    for name, value in environment.items():
+        if value is None or str(value) == "":
+            continue
+        if isinstance(value, bool):
+            value = "1" if value else "0"
+        values[str(name)] = str(value)
+    return values
+
+
 def render_environment_dropin(environment, comment=None):
     """Text of a drop-in that sets ``environment`` (a dict), one line per variable.
 

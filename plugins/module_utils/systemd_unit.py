@@ -13,6 +13,8 @@
   running systemd, so it works in check mode and on a tree under sysroot.
 * :func:`systemctl` runs the tree's ``systemctl`` for what only systemd
   may do (enable, disable, daemon-reload).
+* :func:`start_actions` turns what ``systemctl show`` says of a service into
+  what makes it enabled and running (``enable``, ``start``), or why it cannot.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -91,3 +93,50 @@ def systemctl(root, run_command, args):
     except CommandError as exc:
         raise SystemdUnitError(str(exc))
     return argv
+
+
+# `systemctl show UNIT --property=A,B` prints one KEY=VALUE line per property, in the order of the unit's
+# D-Bus properties, and an empty value too when asked for by name (bus_print_property_value() in
+# src/shared/bus-print-properties.c, systemd). For a unit that does not exist it still exits 0, with
+# LoadState=not-found (show_one() in src/systemctl/systemctl-show.c).
+SHOW_PROPERTIES = ("LoadState", "UnitFileState", "ActiveState")
+# The unit file states (unit_file_state_table, src/shared/install.c) in which `systemctl enable` makes the
+# WantedBy=/RequiredBy= links that `systemctl is-enabled` then counts as enabled (verb_is_enabled(),
+# src/systemctl/systemctl-is-enabled.c: enabled, enabled-runtime, static, alias, indirect, generated).
+# The others need no enable (static, alias, indirect: nothing to link), or refuse it (generated and transient
+# units: install_info_may_process() in install.c), so enabling is tried only here.
+ENABLE_FILE_STATES = frozenset(("disabled", "linked", "linked-runtime"))
+# Active states (unit_active_state_table, src/basic/unit-def.c) in which the service runs or is on its way
+# there; `systemctl start` would only finish at once (unit_start() returns -EALREADY, src/core/unit.c).
+RUNNING_ACTIVE_STATES = frozenset(("active", "reloading", "activating", "refreshing"))
+
+
+def parse_show(text):
+    """``{property: value}`` from ``systemctl show`` output."""
+    values = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            values[key.strip()] = value.strip()
+    return values
+
+
+def start_actions(unit, properties):
+    """(actions, problem): the ``systemctl`` verbs that leave ``unit`` enabled and running, in order.
+
+    ``problem`` is set, and ``actions`` empty, when no verb can: the unit is unknown or masked.
+    """
+    load_state = properties.get("LoadState", "")
+    file_state = properties.get("UnitFileState", "")
+    if load_state == "not-found":
+        return [], "%s is not installed (systemctl show: LoadState=not-found)" % unit
+    if load_state == "masked" or file_state.startswith("masked"):
+        return [], "%s is masked; unmask it (systemctl unmask %s) to let it run" % (unit, unit)
+    if file_state == "bad":
+        return [], "systemd cannot read the unit file of %s (systemctl show: UnitFileState=bad)" % unit
+    actions = []
+    if file_state in ENABLE_FILE_STATES:
+        actions.append("enable")
+    if properties.get("ActiveState", "") not in RUNNING_ACTIVE_STATES:
+        actions.append("start")
+    return actions, None

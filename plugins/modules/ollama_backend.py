@@ -25,7 +25,8 @@ description:
     release gates Vulkan, C(OLLAMA_IGPU_ENABLE=1) where it drops an integrated GPU that matters,
     C(HSA_OVERRIDE_GFX_VERSION[_<n>]) only for a device whose gfx target the installed ROCm build
     lacks. It goes into the drop-in C(/etc/systemd/system/<unit>.d/inferops-backend.conf), written
-    atomically; the vendor unit is never edited."
+    atomically; the vendor unit is never edited. The service's other settings (O(environment)) can go into a
+    drop-in of their own in the same run."
   - O(mechanism=files) moves whole backend folders (flat layout, the backend's library file) to
     C(<lib_dir>.inferops-disabled) and records each move in C(<lib_dir>.inferops-disabled/inferops-moves.json);
     O(backend=auto) moves everything back, removes the drop-in and the record.
@@ -87,6 +88,28 @@ options:
       - The systemd service that runs C(ollama serve), as C(NAME.service) without C(/).
     type: str
     default: ollama.service
+  environment:
+    description:
+      - More environment for the service, such as C(OLLAMA_HOST), C(OLLAMA_FLASH_ATTENTION) or C(OLLAMA_KV_CACHE_TYPE),
+        in a drop-in of its own, C(/etc/systemd/system/<unit>.d/inferops-settings.conf), written in the same run
+        (and counted in the same restart) as the backend. Null and empty values are left out, booleans become
+        V(1) and V(0); an empty dict removes the drop-in. Unset, that drop-in is left alone.
+      - "With a backend other than V(auto), the variables that select one (C(ROCR_VISIBLE_DEVICES),
+        C(HIP_VISIBLE_DEVICES), C(GGML_VK_VISIBLE_DEVICES), C(OLLAMA_VULKAN), C(OLLAMA_IGPU_ENABLE),
+        C(HSA_OVERRIDE_GFX_VERSION*)) are refused here: they belong to the backend drop-in, where a second value
+        would win or lose by file name alone."
+    type: dict
+  start:
+    description:
+      - Leave the service enabled and running, as C(ansible.builtin.systemd_service) with C(enabled=true) and
+        C(state=started) would, in the same run that selects and verifies the backend. One C(systemctl show)
+        reads its state; C(systemctl enable) runs when its unit file state is not one that
+        C(systemctl is-enabled) counts as enabled, and C(systemctl daemon-reload) then C(systemctl start) when it
+        is not running. A service this run restarts is not started again.
+      - A stopped service that this run starts runs the new backend, so nothing is left to restart.
+      - Fails, before anything is written, when the unit is not installed or is masked.
+    type: bool
+    default: false
   restart:
     description:
       - Restart the service (after C(systemctl daemon-reload)) when this run changed something,
@@ -110,11 +133,13 @@ options:
     default: 60
 attributes:
   check_mode:
-    description: Validates everything and predicts the change; runs only C(ollama --version) (and, with O(verify) and
-      nothing to change, the read-only C(systemctl is-active), C(journalctl) and C(GET /api/version)).
+    description: Validates everything and predicts the change; runs only C(ollama --version), with O(start) the
+      read-only C(systemctl show), and with O(verify) and nothing to change the read-only C(systemctl is-active),
+      C(journalctl) and C(GET /api/version).
     support: full
   diff_mode:
-    description: Shows the drop-in and the list of backend folders/libraries (where each is) before and after.
+    description: Shows the drop-in, the list of backend folders/libraries (where each is) and, with O(environment),
+      the settings drop-in, before and after.
     support: full
 notes:
   - Paths (executable, libraries, drop-in, record) are resolved inside O(sysroot), and C(ollama), C(systemctl) and
@@ -135,9 +160,14 @@ EXAMPLES = r"""
     backend: vulkan
   notify: Restart ollama
 
-- name: Switch, restart and prove it in one task
+- name: Settings and backend, start or restart, and prove it in one task
   inferops.amd.ollama_backend:
     backend: vulkan
+    environment:
+      OLLAMA_HOST: 127.0.0.1:11434
+      OLLAMA_FLASH_ATTENTION: true
+      OLLAMA_KV_CACHE_TYPE: q8_0
+    start: true
     restart: true
     verify: true
 
@@ -227,12 +257,26 @@ dropin:
   type: dict
   sample: {path: /etc/systemd/system/ollama.service.d/inferops-backend.conf, state: written,
            environment: {ROCR_VISIBLE_DEVICES: "-1", OLLAMA_VULKAN: "1"}}
+settings:
+  description: With O(environment), the settings drop-in, its environment and what happened to it (as RV(dropin)).
+  returned: when environment is set
+  type: dict
+  sample: {path: /etc/systemd/system/ollama.service.d/inferops-settings.conf, state: unchanged,
+           environment: {OLLAMA_HOST: "127.0.0.1:11434", OLLAMA_FLASH_ATTENTION: "1"}}
+service:
+  description:
+    - With O(start), the service's state before this run (C(LoadState), C(UnitFileState), C(ActiveState) as
+      C(systemctl show) printed them) and C(actions), the C(systemctl) verbs this run used (or, in check mode,
+      would use) to leave it enabled and running.
+  returned: when start is true
+  type: dict
+  sample: {before: {LoadState: loaded, UnitFileState: disabled, ActiveState: inactive}, actions: [enable, start]}
 restart_required:
-  description: True when something changed and the service has not been restarted by this run.
+  description: True when something changed and the service has not been restarted (or started) by this run.
   returned: success
   type: bool
 restarted:
-  description: True when this run restarted the service.
+  description: True when this run restarted the service (a start of a stopped service is in RV(service)).
   returned: success
   type: bool
 verification:
@@ -267,9 +311,12 @@ from ansible_collections.inferops.amd.plugins.module_utils import ollama_log
 from ansible_collections.inferops.amd.plugins.module_utils.ollama_api import ApiNotAnswering, client_url, wait_for_version
 from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandRunner
 from ansible_collections.inferops.amd.plugins.module_utils.systemd_dropin import (
-    DropinError, render_environment_dropin)
+    DropinError, render_environment_dropin, settings_values)
+from ansible_collections.inferops.amd.plugins.module_utils import systemd_unit
 
 DROPIN_NAME = "inferops-backend.conf"
+SETTINGS_NAME = "inferops-settings.conf"
+SETTINGS_COMMENT = "Managed by inferops.amd.ollama_backend (environment): do not edit, run the module instead."
 UNIT_NAME = re.compile(r"^[A-Za-z0-9:_.\\-]+@?[A-Za-z0-9:_.\\-]*\.service$")
 
 
@@ -281,8 +328,20 @@ def validate_unit(unit):
     return None
 
 
-def dropin_path(unit):
-    return "/etc/systemd/system/%s.d/%s" % (unit, DROPIN_NAME)
+def dropin_path(unit, name=DROPIN_NAME):
+    return "/etc/systemd/system/%s.d/%s" % (unit, name)
+
+
+def settings_text(environment, backend):
+    """(values, drop-in text or None to remove it) for the ``environment`` option; raises DropinError."""
+    values = settings_values(environment)
+    clashing = planning.backend_switches_in(values, backend)
+    if clashing:
+        raise DropinError("environment sets %s, which select%s the GPU backend; with backend '%s' only the backend "
+                          "drop-in sets %s: choose the backend (and gfx_version_override) instead" % (
+                              ", ".join(clashing), "s" if len(clashing) == 1 else "", backend,
+                              "it" if len(clashing) == 1 else "them"))
+    return values, (render_environment_dropin(values, comment=SETTINGS_COMMENT) if values else None)
 
 
 def dropin_text(plan):
@@ -372,6 +431,32 @@ def restart_service(module, root, unit):
             module.fail_json(msg="systemctl %s failed (rc=%d): %s" % (" ".join(args), rc, (err or out).strip()))
 
 
+def read_service(module, root, unit):
+    """``{"before": properties, "actions": verbs}`` that leave ``unit`` enabled and running; fails when none can."""
+    rc, out, err = run_tool(module, root, "systemctl",
+                            ["show", unit, "--property=%s" % ",".join(systemd_unit.SHOW_PROPERTIES)])
+    if rc != 0:
+        module.fail_json(msg="systemctl show %s failed (rc=%d): %s" % (unit, rc, (err or out).strip()))
+    properties = systemd_unit.parse_show(out)
+    actions, problem = systemd_unit.start_actions(unit, properties)
+    if problem:
+        module.fail_json(msg="cannot start Ollama: %s" % problem)
+    return {"before": properties, "actions": actions}
+
+
+def bring_up(module, root, unit, actions):
+    """Run the verbs of :func:`read_service` (``start`` after a ``daemon-reload``, as a changed unit needs)."""
+    commands = []
+    if "enable" in actions:
+        commands.append(["enable", unit])
+    if "start" in actions:
+        commands += [["daemon-reload"], ["start", unit]]
+    for args in commands:
+        rc, out, err = run_tool(module, root, "systemctl", args)
+        if rc != 0:
+            module.fail_json(msg="systemctl %s failed (rc=%d): %s" % (" ".join(args), rc, (err or out).strip()))
+
+
 def wait_for_start(module, root, unit, timeout):
     """The running process's start once it has logged its devices; fails at the timeout."""
     deadline = time.time() + timeout
@@ -385,12 +470,17 @@ def wait_for_start(module, root, unit, timeout):
         time.sleep(0.5)
 
 
-def verify(module, root, unit, plan, timeout, result):
-    """Fail (with ``result``) unless the newest server start runs the devices that matter on the backend."""
-    rc, out, err = run_tool(module, root, "systemctl", ["is-active", unit])
-    if rc != 0:
-        module.fail_json(msg="cannot verify: %s is not running (systemctl is-active: %s)" % (
-            unit, (out or err).strip() or rc), **result)
+def verify(module, root, unit, plan, timeout, result, known_active=False):
+    """Fail (with ``result``) unless the newest server start runs the devices that matter on the backend.
+
+    ``known_active``: this run's ``systemctl show`` said ActiveState=active and nothing was started or
+    restarted since, so ``systemctl is-active`` would only say it again.
+    """
+    if not known_active:
+        rc, out, err = run_tool(module, root, "systemctl", ["is-active", unit])
+        if rc != 0:
+            module.fail_json(msg="cannot verify: %s is not running (systemctl is-active: %s)" % (
+                unit, (out or err).strip() or rc), **result)
     deadline = time.time() + timeout
     start = wait_for_start(module, root, unit, timeout)
     verification = start.as_dict()
@@ -419,6 +509,8 @@ ARGUMENT_SPEC = dict(
     install_dir=dict(type="path"),
     version=dict(type="str"),
     unit=dict(type="str", default="ollama.service"),
+    environment=dict(type="dict"),
+    start=dict(type="bool", default=False),
     restart=dict(type="bool", default=False),
     verify=dict(type="bool", default=False),
     verify_timeout=dict(type="int", default=60),
@@ -475,17 +567,25 @@ def load(module):
     return root, install, version, plan
 
 
-def describe(module, install, version, plan, old_dropin, new_dropin):
-    """The result dict (and diff) of the planned change, before it is applied."""
+def file_state(old, new):
+    """What writing ``new`` (None: removing) over ``old`` does to a drop-in."""
+    if old != new:
+        return "written" if new is not None else "removed"
+    return "unchanged" if new is not None else "absent"
+
+
+def describe(module, install, version, plan, old_dropin, new_dropin, settings=None):
+    """The result dict (and diff) of the planned change, before it is applied.
+
+    ``settings`` is (values, old text, new text) of the settings drop-in, or None when it is left alone.
+    """
     path = dropin_path(module.params["unit"])
     dropin_changed = old_dropin != new_dropin
-    if dropin_changed:
-        dropin_state = "written" if new_dropin is not None else "removed"
-    else:
-        dropin_state = "unchanged" if new_dropin is not None else "absent"
+    dropin_state = file_state(old_dropin, new_dropin)
+    settings_changed = settings is not None and settings[1] != settings[2]
     moves = plan.moves + plan.restores
     result = dict(
-        changed=dropin_changed or bool(moves),
+        changed=dropin_changed or bool(moves) or settings_changed,
         previous_backend=planning.configured_backend(install, old_dropin),
         backend=plan.backend, mechanism=plan.mechanism, version=version,
         release_row=plan.row.as_dict(),
@@ -501,11 +601,18 @@ def describe(module, install, version, plan, old_dropin, new_dropin):
             {"before_header": listing, "after_header": listing,
              "before": unit_listing(install), "after": unit_listing(install, plan.moves)},
         ]
+    if settings is not None:
+        values, old_text, new_text = settings
+        settings_path = dropin_path(module.params["unit"], SETTINGS_NAME)
+        result["settings"] = {"path": settings_path, "environment": values, "state": file_state(old_text, new_text)}
+        if module._diff:
+            result["diff"].append({"before_header": settings_path, "after_header": settings_path,
+                                   "before": old_text or "", "after": new_text or ""})
     return result
 
 
-def write_dropin(root, unit, text):
-    path = dropin_path(unit)
+def write_dropin(root, unit, text, name=DROPIN_NAME):
+    path = dropin_path(unit, name)
     if text is None:
         root.remove(path)
         folder = root.path(os.path.dirname(path))
@@ -515,20 +622,43 @@ def write_dropin(root, unit, text):
         root.write_config(path, text, mode=0o644)
 
 
-def apply(module, root, install, plan, new_dropin):
-    """Move backends, then write or remove the drop-in; undo the moves if that fails."""
+class ApplyError(Exception):
+    """A write or move failed; what this run had changed before it is put back."""
+
+
+def apply(module, root, install, plan, new_dropin, settings=None):
+    """Write the settings drop-in, then switch the backend; a failure puts back what this run changed."""
     unit = module.params["unit"]
+    settings_changed = settings is not None and settings[1] != settings[2]
+    try:
+        if settings_changed:
+            try:
+                write_dropin(root, unit, settings[2], SETTINGS_NAME)
+            except (IOError, OSError) as exc:
+                raise ApplyError("writing %s failed, nothing changed: %s" % (dropin_path(unit, SETTINGS_NAME), exc))
+        try:
+            apply_backend(root, unit, install, plan, new_dropin)
+        except ApplyError:
+            if settings_changed:
+                write_dropin(root, unit, settings[1], SETTINGS_NAME)
+            raise
+    except ApplyError as exc:
+        module.fail_json(msg=str(exc))
+
+
+def apply_backend(root, unit, install, plan, new_dropin):
+    """Move backends, then write or remove the drop-in; undo the moves if that fails (raises ApplyError)."""
     try:
         for source, target in plan.restores:
             os.rename(root.path(source), root.path(target))
         state.apply_moves(root, plan.moves, install.stash_dir)
     except (OSError, state.StateError) as exc:
-        module.fail_json(msg="moving Ollama backends in %s failed, nothing changed: %s" % (install.lib_dir, exc))
+        raise ApplyError("moving Ollama backends in %s failed, nothing changed: %s" % (install.lib_dir, exc))
     try:
         write_dropin(root, unit, new_dropin)
     except (IOError, OSError) as exc:
         state.apply_moves(root, [(b, a) for a, b in reversed(plan.moves)], install.stash_dir)
-        module.fail_json(msg="writing %s failed, backend moves undone: %s" % (dropin_path(unit), exc))
+        raise ApplyError("writing %s failed, backend moves undone: %s" % (dropin_path(unit), exc))
 
 
 def main():
@@ -536,29 +666,45 @@ def main():
     params = module.params
     unit = params["unit"]
     root, install, version, plan = load(module)
+    settings = None
     try:
         new_dropin = dropin_text(plan)
+        if params["environment"] is not None:
+            values, new_settings = settings_text(params["environment"], params["backend"])
+            settings = (values, root.read_text(dropin_path(unit, SETTINGS_NAME)), new_settings)
     except DropinError as exc:
         module.fail_json(msg=str(exc))
-    result = describe(module, install, version, plan, root.read_text(dropin_path(unit)), new_dropin)
+    service = read_service(module, root, unit) if params["start"] else None
+    result = describe(module, install, version, plan, root.read_text(dropin_path(unit)), new_dropin, settings)
     changed = result["changed"]
     if changed and not module.check_mode:
-        apply(module, root, install, plan, new_dropin)
+        apply(module, root, install, plan, new_dropin, settings)
         install = ollama_install.find_install(root, install.binary, install.lib_dir)
         if params["restart"]:
             restart_service(module, root, unit)
             result["restarted"] = True
-    result["restart_required"] = changed and not result["restarted"]
+    started = False
+    if service is not None:
+        if result["restarted"]:
+            service["actions"] = [verb for verb in service["actions"] if verb != "start"]
+        if not module.check_mode:
+            bring_up(module, root, unit, service["actions"])
+        started = "start" in service["actions"]
+        result["service"] = service
+        result["changed"] = changed or bool(service["actions"])
+    result["restart_required"] = changed and not (result["restarted"] or started)
     result["install"] = install.as_dict()
 
     if params["verify"]:
-        if module.check_mode and changed:
+        if module.check_mode and (changed or started):
             module.warn("verify skipped in check mode: the service does not run the planned settings yet")
         elif result["restart_required"]:
             module.fail_json(msg="backend settings changed in this run but %s was not restarted; restart it "
                                  "(or set restart=true) before verifying" % unit, **result)
         else:
-            verify(module, root, unit, plan, params["verify_timeout"], result)
+            known_active = (service is not None and not service["actions"] and not result["restarted"]
+                            and service["before"].get("ActiveState") == "active")
+            verify(module, root, unit, plan, params["verify_timeout"], result, known_active)
     module.exit_json(**result)
 
 

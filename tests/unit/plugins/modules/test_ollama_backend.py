@@ -207,6 +207,159 @@ def test_verify_needs_a_running_service(host):
     assert "ollama.service is not running" in failed["msg"]
 
 
+def systemctl_calls(root):
+    """The verbs and arguments the simulated systemctl was called with, in order."""
+    path = os.path.join(root, "var/log/inferops-sim/tools.log")
+    if not os.path.exists(path):
+        return []
+    with open(path) as handle:
+        calls = [json.loads(line) for line in handle]
+    return [call["argv"] for call in calls if call["tool"] == "systemctl"]
+
+
+def unit_state(root):
+    out = subprocess.run([os.path.join(root, "usr/bin/systemctl"), "show", "ollama.service"], check=True,
+                         capture_output=True, text=True, env=dict(os.environ, INFEROPS_SYSROOT=root)).stdout
+    return dict(line.split("=", 1) for line in out.splitlines())
+
+
+def test_start_enables_and_starts_a_stopped_service_once_on_the_new_backend(host):
+    root = host("rx9070xt_chipset")
+    assert unit_state(root)["ActiveState"] == "inactive"
+    result = switch(root, "vulkan", start=True, verify=True)
+    assert result["changed"] and not result["restarted"] and not result["restart_required"]
+    assert result["service"]["before"]["ActiveState"] == "inactive"
+    assert "start" in result["service"]["actions"]
+    assert result["verification"]["libraries"] == ["vulkan"], "the one start ran the new drop-in"
+    verbs = [argv[0] for argv in systemctl_calls(root)]
+    assert verbs.count("start") == 1 and "restart" not in verbs
+    assert verbs.index("daemon-reload") < verbs.index("start")
+    state = unit_state(root)
+    assert (state["ActiveState"], state["UnitFileState"]) == ("active", "enabled")
+
+
+def test_start_on_a_running_enabled_service_changes_nothing(host):
+    root = host("rx9070xt_chipset")
+    switch(root, "vulkan", start=True)
+    calls_before = len(systemctl_calls(root))
+    again = switch(root, "vulkan", start=True, verify=True)
+    assert again["changed"] is False and again["service"]["actions"] == []
+    assert again["verification"]["libraries"] == ["vulkan"]
+    new_verbs = [argv[0] for argv in systemctl_calls(root)[calls_before:]]
+    assert new_verbs == ["show"], "one read, which also says it runs: %s" % new_verbs
+
+
+def test_start_with_restart_restarts_a_running_service_once(host):
+    root = host("rx9070xt_chipset")
+    switch(root, "rocm", start=True)
+    calls_before = len(systemctl_calls(root))
+    result = switch(root, "vulkan", start=True, restart=True, verify=True)
+    assert result["restarted"] and result["service"]["actions"] == []
+    new_verbs = [argv[0] for argv in systemctl_calls(root)[calls_before:]]
+    assert new_verbs.count("restart") == 1 and "start" not in new_verbs
+    assert result["verification"]["libraries"] == ["vulkan"]
+
+
+def test_start_in_check_mode_predicts_and_runs_only_show(host):
+    root = host("rx9070xt_chipset")
+    result = run_module("ollama_backend", dict(sysroot=root, backend="vulkan", start=True, verify=True),
+                        check_mode=True)
+    assert result["changed"] and result["service"]["actions"] == ["enable", "start"]
+    assert [argv[0] for argv in systemctl_calls(root)] == ["show"]
+    assert unit_state(root)["ActiveState"] == "inactive"
+
+
+def test_start_of_a_unit_that_is_not_installed_fails_before_anything_is_written(host):
+    root = host("rx9070xt_chipset")
+    failed = run_module("ollama_backend", dict(sysroot=root, backend="vulkan", start=True, unit="other.service"),
+                        expect_failure=True)
+    assert "other.service is not installed" in failed["msg"]
+    assert not os.path.exists(os.path.join(root, "etc/systemd/system/other.service.d"))
+
+
+SETTINGS = "etc/systemd/system/ollama.service.d/inferops-settings.conf"
+ROLE_SETTINGS = {"OLLAMA_HOST": "127.0.0.1:11434", "OLLAMA_FLASH_ATTENTION": True, "OLLAMA_KV_CACHE_TYPE": "q8_0",
+                 "OLLAMA_KEEP_ALIVE": None}
+
+
+def test_settings_and_backend_take_one_start_and_the_server_runs_both(host):
+    root = host("rx9070xt_chipset")
+    result = switch(root, "vulkan", environment=dict(ROLE_SETTINGS, OLLAMA_HOST="127.0.0.1:11500"), start=True,
+                    restart=True, verify=True)
+    text = read(root, SETTINGS)
+    assert 'Environment="OLLAMA_HOST=127.0.0.1:11500"' in text and 'Environment="OLLAMA_FLASH_ATTENTION=1"' in text
+    assert "OLLAMA_KEEP_ALIVE" not in text, "a null value is no setting"
+    assert result["settings"]["state"] == "written"
+    assert result["settings"]["environment"]["OLLAMA_FLASH_ATTENTION"] == "1"
+    verbs = [argv[0] for argv in systemctl_calls(root)]
+    assert verbs.count("restart") + verbs.count("start") == 1
+    with open(os.path.join(root, "var/log/inferops-sim/journal/ollama.service.jsonl")) as handle:
+        configs = [line for line in handle if "server config" in line]
+    assert len(configs) == 1 and "OLLAMA_HOST:127.0.0.1:11500" in configs[0], "the one start read the settings"
+    again = switch(root, "vulkan", environment=dict(ROLE_SETTINGS, OLLAMA_HOST="127.0.0.1:11500"), start=True,
+                   restart=True, verify=True)
+    assert again["changed"] is False and again["settings"]["state"] == "unchanged"
+
+
+def test_a_settings_change_alone_restarts_the_service_once(host):
+    root = host("rx9070xt_chipset")
+    switch(root, "vulkan", environment=ROLE_SETTINGS, start=True, restart=True)
+    calls_before = len(systemctl_calls(root))
+    result = switch(root, "vulkan", environment=dict(ROLE_SETTINGS, OLLAMA_KV_CACHE_TYPE="q4_0"), start=True,
+                    restart=True, verify=True)
+    assert result["changed"] and result["restarted"] and result["dropin"]["state"] == "unchanged"
+    assert [argv[0] for argv in systemctl_calls(root)[calls_before:]].count("restart") == 1
+    assert "OLLAMA_KV_CACHE_TYPE=q4_0" in read(root, SETTINGS)
+
+
+@pytest.mark.parametrize("name", ["OLLAMA_VULKAN", "ROCR_VISIBLE_DEVICES", "HSA_OVERRIDE_GFX_VERSION_1"])
+def test_a_backend_switch_in_the_settings_is_refused_before_anything_is_written(host, name):
+    root = host("rx9070xt_chipset")
+    failed = run_module("ollama_backend", dict(sysroot=root, backend="vulkan", environment={name: "0"}),
+                        expect_failure=True)
+    assert name in failed["msg"] and "backend 'vulkan'" in failed["msg"]
+    assert not os.path.exists(os.path.join(root, "etc/systemd/system/ollama.service.d"))
+
+
+def test_with_backend_auto_the_settings_may_hold_a_switch(host):
+    root = host("rx9070xt_chipset")
+    result = switch(root, "auto", environment={"ROCR_VISIBLE_DEVICES": "0"})
+    assert 'Environment="ROCR_VISIBLE_DEVICES=0"' in read(root, SETTINGS) and result["changed"]
+
+
+def test_an_empty_environment_removes_the_settings_and_none_leaves_them(host):
+    root = host("rx9070xt_chipset")
+    switch(root, "vulkan", environment=ROLE_SETTINGS)
+    untouched = switch(root, "vulkan")
+    assert "settings" not in untouched and os.path.exists(os.path.join(root, SETTINGS))
+    removed = switch(root, "vulkan", environment={})
+    assert removed["changed"] and removed["settings"]["state"] == "removed"
+    assert not os.path.exists(os.path.join(root, SETTINGS))
+    assert os.path.exists(os.path.join(root, DROPIN)), "the backend drop-in and its folder stay"
+
+
+def test_check_mode_shows_the_settings_diff_and_writes_nothing(host):
+    root = host("rx9070xt_chipset")
+    result = run_module("ollama_backend", dict(sysroot=root, backend="vulkan", environment=ROLE_SETTINGS),
+                        check_mode=True, diff=True)
+    settings_diff = result["diff"][2]
+    assert settings_diff["before"] == "" and 'Environment="OLLAMA_KV_CACHE_TYPE=q8_0"' in settings_diff["after"]
+    assert settings_diff["after_header"] == "/" + SETTINGS
+    assert not os.path.exists(os.path.join(root, SETTINGS))
+
+
+def test_a_failed_backend_write_puts_the_old_settings_back(host):
+    root = host("rx9070xt_chipset")
+    switch(root, "auto", environment=ROLE_SETTINGS)
+    before = read(root, SETTINGS)
+    os.makedirs(os.path.join(root, DROPIN))  # the backend drop-in cannot be written over a folder
+    failed = run_module("ollama_backend", dict(sysroot=root, backend="vulkan",
+                                               environment=dict(ROLE_SETTINGS, OLLAMA_KV_CACHE_TYPE="f16")),
+                        expect_failure=True)
+    assert "writing /%s failed" % DROPIN in failed["msg"]
+    assert read(root, SETTINGS) == before
+
+
 def test_no_ollama_is_a_clear_failure(host):
     failed = run_module("ollama_backend", dict(sysroot=host("r9700_desktop"), backend="vulkan"), expect_failure=True)
     assert failed["msg"].startswith("Ollama is not installed: no ollama executable at /usr/local/bin/ollama")
