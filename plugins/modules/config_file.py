@@ -39,7 +39,7 @@ options:
   files:
     description:
       - Several files in one run, instead of O(path) and O(content). O(owner), O(group) and O(mode) apply to each.
-      - An empty list changes nothing.
+      - An empty list changes nothing. The same file twice is refused before anything is written.
     type: list
     elements: dict
     suboptions:
@@ -121,6 +121,8 @@ files:
       type: bool
 """
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.inferops.amd.plugins.module_utils import config_file
@@ -128,13 +130,24 @@ from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoo
 
 
 def _plan_all(module, root, files):
-    """Each file's plan, every path checked before anything is written."""
+    """Each file's plan, every path checked before anything is written.
+
+    The same file twice is refused: both entries would be planned against the file as it is, and the second
+    written over the first, so its ``content_changed`` would not say what happened.
+    """
     plans = []
+    seen = {}
     for entry in files:
         try:
-            plans.append((entry, config_file.plan(root, entry["path"], entry["content"]), root.path(entry["path"])))
+            target = root.path(entry["path"])
+            plans.append((entry, config_file.plan(root, entry["path"], entry["content"]), target))
         except (config_file.ConfigFileError, SysRootError) as exc:
             module.fail_json(msg="path '%s': %s" % (entry["path"], exc))
+        key = os.path.normpath(target)
+        if key in seen:
+            module.fail_json(msg="files names the same file twice ('%s' and '%s'); give each file once, nothing "
+                                 "was written" % (seen[key], entry["path"]))
+        seen[key] = entry["path"]
     return plans
 
 

@@ -1,10 +1,12 @@
 """Benchmark: site.yml over simulated fleets of N hosts, next to a one-task ping play over the same hosts.
 
 For each fleet size (the seven recorded profiles repeated), in one run:
-- ping: a play with one ansible.builtin.ping task over the hosts (the fixed cost of
-  reaching every host once), the median of three runs (one run moves by 20 % or more);
 - first: site.yml on a fresh fleet (converge, reboots, verification);
-- again: site.yml once more (the idempotent re-run, changed=0);
+- ping: a play with one ansible.builtin.ping task over the hosts (the fixed cost of
+  reaching every host once), and
+- again: site.yml once more (the idempotent re-run, changed=0), three times each, in
+  turns (ping, re-run, ping, re-run, ...) so that a change of load on a shared machine
+  falls on both; the medians are reported (one run moves by 20 % or more);
 - remote module executions per host of each site.yml run, counted by an interpreter
   wrapper that logs every module process it starts (modules only: controller-side
   actions such as set_fact, assert, debug start none);
@@ -49,7 +51,7 @@ exec "%s" "$@"
 """
 SECTION = "## Fleet: site.yml against a one-task play"
 CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callback_plugins")
-PING_RUNS = 3
+RUNS = 3
 
 
 def write_inventory(folder, hosts, counter):
@@ -108,13 +110,17 @@ def measure(hosts):
         handle.write(PING)
     playbook = [os.path.join(BIN, "ansible-playbook"), "-i", inventory]
     try:
-        pings = sorted(timed(playbook + [ping], env, counter)[0] for dummy in range(PING_RUNS))
         first_s, first_runs, dummy = timed(playbook + ["playbooks/site.yml"], env, counter)
-        again_s, again_runs, again_starts = timed(playbook + ["playbooks/site.yml"], env, counter)
+        pings, agains = [], []
+        for dummy in range(RUNS):
+            pings.append(timed(playbook + [ping], env, counter)[0])
+            agains.append(timed(playbook + ["playbooks/site.yml"], env, counter))
     finally:
         subprocess.run(fleet_py + ["stop", fleet], env=env, check=False, capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
-    return {"hosts": hosts, "ping": pings[len(pings) // 2], "first": first_s, "again": again_s,
+    again_s, again_runs, again_starts = sorted(agains, key=lambda run: run[0])[len(agains) // 2]
+    return {"hosts": hosts, "ping": sorted(pings)[len(pings) // 2], "first": first_s, "again": again_s,
+            "pings": pings, "agains": [run[0] for run in agains],
             "first_runs": first_runs / float(hosts), "again_runs": again_runs / float(hosts),
             "again_starts": again_starts["starts"] / float(hosts), "again_tasks": again_starts["tasks"]}
 
@@ -154,10 +160,11 @@ def main():
     rows = []
     for hosts in args.hosts:
         rows.append(measure(hosts))
-        print("%d hosts: ping %.1f s, first %.1f s, re-run %.1f s, module runs per host %.1f / %.1f, "
-              "task starts per host %.1f" % (hosts, rows[-1]["ping"], rows[-1]["first"], rows[-1]["again"],
-                                             rows[-1]["first_runs"], rows[-1]["again_runs"], rows[-1]["again_starts"]),
-              flush=True)
+        print("%d hosts: ping %.1f s (%s), first %.1f s, re-run %.1f s (%s), module runs per host %.1f / %.1f, "
+              "task starts per host %.1f" % (
+                  hosts, rows[-1]["ping"], ", ".join("%.1f" % t for t in rows[-1]["pings"]), rows[-1]["first"],
+                  rows[-1]["again"], ", ".join("%.1f" % t for t in rows[-1]["agains"]), rows[-1]["first_runs"],
+                  rows[-1]["again_runs"], rows[-1]["again_starts"]), flush=True)
     if args.tasks:
         with open(args.tasks, "w") as handle:
             for play, task, seconds, starts in sorted(rows[-1]["again_tasks"], key=lambda t: -t[2]):
@@ -169,7 +176,8 @@ def main():
         text = "\n".join([
             SECTION, "",
             "`make bench-fleet` (tests/bench/bench_fleet.py): the seven recorded profiles repeated to N hosts on the",
-            "local connection; one ping task over the same hosts in the same run as the yardstick (median of three runs);",
+            "local connection; one ping task over the same hosts in the same run as the yardstick; ping and re-run three",
+            "times each, taking turns, medians shown;",
             "module runs counted by an interpreter wrapper, task starts by tests/bench/callback_plugins.",
             "Machine: %s, %s cores, Python %s (figures move by 10-20 %% between runs)." % (
                 platform.machine(), cores, platform.python_version()),

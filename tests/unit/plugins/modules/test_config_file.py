@@ -3,6 +3,8 @@
 import os
 import stat
 
+import pytest
+
 from tests.unit.module_runner import run_module
 
 PATH = "/etc/sysctl.d/90-inferops-llm.conf"
@@ -110,6 +112,15 @@ def test_files_refuses_a_bad_path_before_writing_any_file(tmp_path):
         {"path": PATH, "content": CONTENT}, {"path": RADV, "content": "x\n"}]), expect_failure=True)
     assert RADV in failed["msg"] and "not a regular file" in failed["msg"]
     assert not os.path.exists(real(tmp_path))
+
+
+@pytest.mark.parametrize("again", [PATH, "/etc//" + PATH.split("/etc/", 1)[1], PATH.replace("/etc/", "/etc/./")])
+def test_files_refuses_the_same_file_twice_before_writing_any(tmp_path, again):
+    failed = run_module("config_file", dict(sysroot=str(tmp_path), files=[
+        {"path": RADV, "content": "x\n"}, {"path": PATH, "content": CONTENT}, {"path": again, "content": "y\n"}]),
+        expect_failure=True)
+    assert "the same file twice" in failed["msg"] and again in failed["msg"]
+    assert not os.path.exists(real(tmp_path)) and not os.path.exists(os.path.join(str(tmp_path), RADV.lstrip("/")))
 
 
 def test_files_and_path_together_are_refused(tmp_path):
