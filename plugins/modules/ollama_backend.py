@@ -679,7 +679,7 @@ def main():
     changed = result["changed"]
     if changed and not module.check_mode:
         apply(module, root, install, plan, new_dropin, settings)
-        install = ollama_install.find_install(root, install.binary, install.lib_dir)
+        install = ollama_install.find_install(root, params["binary"], params["install_dir"])
         if params["restart"]:
             restart_service(module, root, unit)
             result["restarted"] = True

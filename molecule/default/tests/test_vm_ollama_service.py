@@ -34,17 +34,21 @@ SETTINGS = {"OLLAMA_HOST": "127.0.0.1:11434", "OLLAMA_KEEP_ALIVE": "10m",
 
 
 def module(host, **args):
-    return host.ansible("inferops.amd.ollama_backend", json.dumps(dict(backend="auto", start=True, **args)),
-                        check=False)
+    """The module's result; ``ok`` tells success (the result file of a failed run has no ``failed`` key)."""
+    result = host.ansible("inferops.amd.ollama_backend", json.dumps(dict(backend="auto", start=True, **args)),
+                          check=False)
+    result["ok"] = "backend" in result and not result.get("failed")
+    return result
 
 
 def install_stand_in(host):
+    host.run_test("mkdir -p /usr/local/bin /usr/local/lib/ollama/vulkan /usr/lib/systemd/system")
     for dest, content, mode in (("/usr/local/bin/ollama", STAND_IN, "0755"),
                                 ("/usr/local/lib/ollama/vulkan/libggml-vulkan.so", "", "0644"),
                                 ("/usr/lib/systemd/system/" + UNIT, UNIT_FILE, "0644")):
         result = host.ansible("ansible.builtin.copy", json.dumps(dict(dest=dest, content=content, mode=mode)),
                               check=False)
-        assert not result.get("failed"), result
+        assert result.get("dest") == dest and not result.get("failed"), result
 
 
 def main_pid(host):
@@ -66,12 +70,12 @@ def test_start_enables_and_starts_through_real_systemd_and_then_only_reads(host)
     host.run_test("systemctl mask %s" % UNIT)
     masked = module(host, environment=SETTINGS)
     host.run_test("systemctl unmask %s" % UNIT)
-    assert masked.get("failed") and "is masked" in masked["msg"], masked
+    assert not masked["ok"] and "is masked" in masked.get("msg", ""), masked
     assert not host.file("/etc/systemd/system/%s.d/inferops-settings.conf" % UNIT).exists, \
         "refused before anything was written"
 
     first = module(host, environment=SETTINGS)
-    assert not first.get("failed"), first
+    assert first["ok"], first
     assert first["changed"] and first["service"]["actions"] == ["enable", "start"]
     assert first["service"]["before"]["UnitFileState"] == "disabled"
     assert first["service"]["before"]["ActiveState"] == "inactive"
@@ -84,12 +88,12 @@ def test_start_enables_and_starts_through_real_systemd_and_then_only_reads(host)
     first_pid = main_pid(host)
 
     again = module(host, environment=SETTINGS)
-    assert not again.get("failed"), again
+    assert again["ok"], again
     assert again["changed"] is False and again["service"]["actions"] == []
     assert main_pid(host) == first_pid, "a re-run neither starts nor restarts"
 
     changed = module(host, environment=dict(SETTINGS, OLLAMA_KEEP_ALIVE="30m"), restart=True)
-    assert not changed.get("failed"), changed
+    assert changed["ok"], changed
     assert changed["restarted"] and changed["service"]["actions"] == []
     assert main_pid(host) != first_pid
     assert "OLLAMA_KEEP_ALIVE=30m" in environment_of_the_service(host)

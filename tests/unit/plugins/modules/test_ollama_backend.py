@@ -70,6 +70,7 @@ def test_official_0_15_5_switches_to_vulkan_through_the_environment(host):
     assert result["moved"] == []
     assert result["dropin"]["environment"] == {"OLLAMA_VULKAN": "1", "ROCR_VISIBLE_DEVICES": "-1"}
     assert os.path.exists(os.path.join(root, OFFICIAL_HIP)), "the environment switch leaves libraries alone"
+    assert result["install"]["kind"] == "official", "read again after the change, found the same way"
     placement = result["verification"]["placements"][0]
     assert (placement["pci_id"], placement["library"], placement["type"]) == ("0000:08:00.0", "Vulkan", "discrete")
     assert "vulkan" not in read(root, "etc/systemd/system/ollama.service"), "vendor unit untouched"
