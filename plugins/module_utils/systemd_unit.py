@@ -124,7 +124,7 @@ def parse_show(text):
 def start_actions(unit, properties):
     """(actions, problem): the ``systemctl`` verbs that leave ``unit`` enabled and running, in order.
 
-    ``problem`` is set, and ``actions`` empty, when no verb can: the unit is unknown or masked.
+    ``problem`` is set, and ``actions`` empty, when no verb can: the unit is unknown, masked or unreadable.
     """
     load_state = properties.get("LoadState", "")
     file_state = properties.get("UnitFileState", "")

@@ -103,11 +103,11 @@ options:
     description:
       - Leave the service enabled and running, as C(ansible.builtin.systemd_service) with C(enabled=true) and
         C(state=started) would, in the same run that selects and verifies the backend. One C(systemctl show)
-        reads its state; C(systemctl enable) runs when its unit file state is not one that
-        C(systemctl is-enabled) counts as enabled, and C(systemctl daemon-reload) then C(systemctl start) when it
+        reads its state; C(systemctl enable) runs when its unit file state is one that enable links
+        (V(disabled), V(linked), V(linked-runtime)), and C(systemctl daemon-reload) then C(systemctl start) when it
         is not running. A service this run restarts is not started again.
       - A stopped service that this run starts runs the new backend, so nothing is left to restart.
-      - Fails, before anything is written, when the unit is not installed or is masked.
+      - Fails, before anything is written, when the unit is not installed, is masked, or systemd cannot read it.
     type: bool
     default: false
   restart:
@@ -424,11 +424,16 @@ def read_journal(module, root, unit):
     return out
 
 
-def restart_service(module, root, unit):
-    for args in (["daemon-reload"], ["restart", unit]):
+def run_systemctl(module, root, commands):
+    """Run each ``systemctl`` command in turn; fail naming the first that fails."""
+    for args in commands:
         rc, out, err = run_tool(module, root, "systemctl", args)
         if rc != 0:
             module.fail_json(msg="systemctl %s failed (rc=%d): %s" % (" ".join(args), rc, (err or out).strip()))
+
+
+def restart_service(module, root, unit):
+    run_systemctl(module, root, [["daemon-reload"], ["restart", unit]])
 
 
 def read_service(module, root, unit):
@@ -451,10 +456,7 @@ def bring_up(module, root, unit, actions):
         commands.append(["enable", unit])
     if "start" in actions:
         commands += [["daemon-reload"], ["start", unit]]
-    for args in commands:
-        rc, out, err = run_tool(module, root, "systemctl", args)
-        if rc != 0:
-            module.fail_json(msg="systemctl %s failed (rc=%d): %s" % (" ".join(args), rc, (err or out).strip()))
+    run_systemctl(module, root, commands)
 
 
 def wait_for_start(module, root, unit, timeout):
