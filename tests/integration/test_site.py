@@ -205,8 +205,12 @@ def test_bad_inventory_values_fail_before_anything_changes(fresh_fleet, bad, nam
     assert run.returncode != 0
     assert named in run.flat_output
     # Only the bad value is named, not every check there is.
-    failure = report(fleet_dir)["hosts"]["r9700-desktop"]["failure"]["message"]
+    record = report(fleet_dir)["hosts"]["r9700-desktop"]["failure"]
+    failure = record["message"]
     assert failure.count(" must be ") <= 1, failure
+    # the facts play's one stopping task, not the unreachable branch of it
+    assert record["task"] == "Stop a host with a bad inventory value, or one that did not answer"
+    assert failure.startswith("bad inventory value on r9700-desktop: "), failure
     for host, profile in (("r9700-desktop", "r9700_desktop"), ("strix-halo-128g", "strix_halo_128g")):
         assert tree_differences(profile, os.path.join(fleet_dir, host)) == []
 
