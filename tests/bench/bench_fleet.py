@@ -126,12 +126,14 @@ def measure(hosts):
 
 
 def table(rows):
-    lines = ["| hosts | ping play (s) | site.yml first (s) | site.yml re-run (s) | re-run / ping | "
+    lines = ["| hosts | ping play (s) | site.yml first (s) | site.yml re-run (s) | re-run / ping | each pair | "
              "re-run s per host | module runs per host (first / re-run) | task starts per host (re-run) |",
-             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for row in rows:
-        lines.append("| %d | %.1f | %.1f | %.1f | %.1fx | %.2f | %.1f / %.1f | %.1f |" % (
-            row["hosts"], row["ping"], row["first"], row["again"], row["again"] / row["ping"],
+        # Each re-run against the ping run just before it: the spread shows how far load moved the ratio.
+        pairs = ", ".join("%.1f" % (again / ping) for ping, again in zip(row["pings"], row["agains"]))
+        lines.append("| %d | %.1f | %.1f | %.1f | %.1fx | %s | %.2f | %.1f / %.1f | %.1f |" % (
+            row["hosts"], row["ping"], row["first"], row["again"], row["again"] / row["ping"], pairs,
             row["again"] / row["hosts"], row["first_runs"], row["again_runs"], row["again_starts"]))
     return "\n".join(lines)
 
@@ -177,7 +179,7 @@ def main():
             SECTION, "",
             "`make bench-fleet` (tests/bench/bench_fleet.py): the seven recorded profiles repeated to N hosts on the",
             "local connection; one ping task over the same hosts in the same run as the yardstick; ping and re-run three",
-            "times each, taking turns, medians shown;",
+            "times each, taking turns, medians shown, and each re-run against the ping run before it (each pair);",
             "module runs counted by an interpreter wrapper, task starts by tests/bench/callback_plugins.",
             "Machine: %s, %s cores, Python %s (figures move by 10-20 %% between runs)." % (
                 platform.machine(), cores, platform.python_version()),
