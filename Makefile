@@ -99,9 +99,9 @@ vm-systemd-boot: setup
 bench: setup
 	$(BIN)/python tests/bench/bench_hardware_facts.py --write docs/benchmarks.md
 
-## bench-fleet: site.yml over 7, 25 and 50 simulated hosts next to a one-task play (minutes; CPU heavy).
+## bench-fleet: site.yml over 7, 25 and 50 simulated hosts next to a one-task play, BENCH_RUNS (3) times each (minutes; CPU heavy).
 bench-fleet: setup
-	$(BIN)/python tests/bench/bench_fleet.py --hosts $(or $(BENCH_HOSTS),7 25 50) --write docs/benchmarks.md
+	$(BIN)/python tests/bench/bench_fleet.py --hosts $(or $(BENCH_HOSTS),7 25 50) --runs $(or $(BENCH_RUNS),3) --write docs/benchmarks.md
 
 clean:
 	rm -rf .build .pytest_cache tests/output changelogs/.plugin-cache.yaml

@@ -95,7 +95,7 @@ def timed(command, env, counter):
     return seconds, executions, starts
 
 
-def measure(hosts):
+def measure(hosts, runs=RUNS):
     folder = tempfile.mkdtemp(prefix="inferops-bench-fleet-")
     counter = os.path.join(folder, "module-runs")
     inventory = write_inventory(folder, hosts, counter)
@@ -112,7 +112,7 @@ def measure(hosts):
     try:
         first_s, first_runs, dummy = timed(playbook + ["playbooks/site.yml"], env, counter)
         pings, agains = [], []
-        for dummy in range(RUNS):
+        for dummy in range(runs):
             pings.append(timed(playbook + [ping], env, counter)[0])
             agains.append(timed(playbook + ["playbooks/site.yml"], env, counter))
     finally:
@@ -158,10 +158,11 @@ def main():
     parser.add_argument("--hosts", type=int, nargs="+", default=[7, 25, 50])
     parser.add_argument("--write", metavar="FILE")
     parser.add_argument("--tasks", metavar="FILE", help="write the re-run's tasks, slowest first, of the largest fleet")
+    parser.add_argument("--runs", type=int, default=RUNS, help="ping plays and re-runs per fleet size (%d)" % RUNS)
     args = parser.parse_args()
     rows = []
     for hosts in args.hosts:
-        rows.append(measure(hosts))
+        rows.append(measure(hosts, args.runs))
         print("%d hosts: ping %.1f s (%s), first %.1f s, re-run %.1f s (%s), module runs per host %.1f / %.1f, "
               "task starts per host %.1f" % (
                   hosts, rows[-1]["ping"], ", ".join("%.1f" % t for t in rows[-1]["pings"]), rows[-1]["first"],
@@ -178,7 +179,7 @@ def main():
         text = "\n".join([
             SECTION, "",
             "`make bench-fleet` (tests/bench/bench_fleet.py): the seven recorded profiles repeated to N hosts on the",
-            "local connection; one ping task over the same hosts in the same run as the yardstick; ping and re-run three",
+            "local connection; one ping task over the same hosts in the same run as the yardstick; ping and re-run %d" % args.runs,
             "times each, taking turns, medians shown, and each re-run against the ping run before it (each pair);",
             "module runs counted by an interpreter wrapper, task starts by tests/bench/callback_plugins.",
             "Machine: %s, %s cores, Python %s (figures move by 10-20 %% between runs)." % (
