@@ -72,6 +72,13 @@ timed() {  # timed PHASE COMMAND...: run it, append "PHASE seconds" to the timin
 report() {
     local rc=$?
     if [[ -n "$current_scenario" ]]; then
+        # destroy deletes the VMs' folders: show how each console ended first (a boot that hangs
+        # shows up here only; the reboot task just says it timed out).
+        while IFS= read -r serial_log; do
+            banner "make vm: last 60 lines of $serial_log"
+            tail -n 60 "$serial_log" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' || true
+        done < <(find "$HOME/.ansible/tmp" -path "*.$current_scenario/vms/*/serial.log" \
+                      -newer "$INFEROPS_VM_TIMINGS" 2>/dev/null)
         echo "make vm: cleaning up scenario $current_scenario after a failure"
         "$MOLECULE" destroy -s "$current_scenario" >/dev/null 2>&1 || true
     fi
