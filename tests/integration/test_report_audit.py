@@ -46,6 +46,18 @@ def test_fresh_fleet_drifts_on_every_host_with_something_to_tune(fresh_fleet):
         assert [path for path in tree_differences(profile, tree) if not (sim_only and path == "var/lib")] == []
 
 
+def test_an_audit_narrowed_with_limit_still_reports_and_fails_on_drift(fresh_fleet):
+    # --limit leaves out localhost, where the report play used to run alone: it matched no host, wrote
+    # no report, and the audit of a drifted host exited 0.
+    fleet_dir, env = fresh_fleet()
+    audit = run_playbook(AUDIT, INVENTORY, env=env, extra=["--limit", "r9700-desktop"])
+    assert audit.returncode != 0
+    hosts = load_report(fleet_dir)["hosts"]
+    assert list(hosts) == ["r9700-desktop"] and hosts["r9700-desktop"]["status"] == "drifted"
+    assert "drift or no answer on 1 host(s): r9700-desktop" in audit.flat_output
+    assert "r9700-desktop" in report_table(audit)
+
+
 def test_failed_and_unreachable_hosts_are_in_the_report_with_the_reason(fresh_fleet):
     fleet_dir, env = fresh_fleet()
     kernel = simulated_kernel.load(os.path.join(fleet_dir, "r9700-desktop"))
