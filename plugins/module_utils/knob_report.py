@@ -37,18 +37,23 @@ def _ran(result):
 
 
 def aspm_items(result, reason):
-    """pcie_aspm, either scope."""
+    """pcie_aspm, either scope.
+
+    The module's own ``changed`` also covers the kernel command line when it keeps that in step
+    (its ``kernel_cmdline`` option, reported with cmdline_items), so this knob's change is read
+    from the policy, links and rules file alone."""
     if result.get("scope") == "gpu_links":
         links = result.get("links", [])
 
         def awake(key):
             return sum(1 for link in links if not any(int(v) for v in link.get(key, {}).values()))
         total = len(links)
+        changed = any(link.get("changed_files") for link in links) or result.get("rule_file_changed", False)
         return [_item("ASPM on GPU links", "%d/%d links awake" % (awake("before"), total),
-                      "%d/%d links awake" % (awake("after"), total), result.get("changed"), reason,
+                      "%d/%d links awake" % (awake("after"), total), changed, reason,
                       result.get("skipped_reason"))]
-    return [_item("ASPM policy", result.get("previous"), result.get("policy"), result.get("changed"), reason,
-                  result.get("skipped_reason"))]
+    return [_item("ASPM policy", result.get("previous"), result.get("policy"),
+                  result.get("previous") != result.get("policy"), reason, result.get("skipped_reason"))]
 
 
 def cmdline_items(result, reason):

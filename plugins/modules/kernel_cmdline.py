@@ -216,31 +216,12 @@ backup_files:
   sample: [/etc/default/grub.12345.2026-11-22@20:15:00~]
 """
 
-import os
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.inferops.amd.plugins.module_utils import kernel_cmdline
-from ansible_collections.inferops.amd.plugins.module_utils import kernel_cmdline_owners as owners_state
+from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline_run import (
+    BOOTLOADERS, KernelCmdlineRunError, run_change)
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot, with_sysroot_option
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.detect import bootloader_class
-from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandError, CommandRunner
-
-ERRORS = (kernel_cmdline.CmdlineError, CommandError)
-
-
-def change_diff(before, change):
-    """One diff per edited file; the argument list for the tool-driven backends."""
-    if change.files:
-        return [{"before_header": path, "after_header": path, "before": old or "", "after": new}
-                for path, (old, new) in sorted(change.files.items())]
-    return [{"before_header": "kernel command line (configured)", "after_header": "kernel command line (configured)",
-             "before": "\n".join(before) + "\n", "after": "\n".join(change.configured) + "\n"}]
-
-
-def backup_suffix():
-    return ".%d.%s~" % (os.getpid(), time.strftime("%Y-%m-%d@%H:%M:%S"))
 
 
 def main():
@@ -250,8 +231,7 @@ def main():
             absent=dict(type="raw", default=[]),
             allow_boot_critical=dict(type="bool", default=False),
             owner=dict(type="str"),
-            bootloader=dict(type="str", default="auto",
-                            choices=["auto", "grub", "grubby", "systemd_boot", "kernelstub", "rpm_ostree"]),
+            bootloader=dict(type="str", default="auto", choices=list(BOOTLOADERS)),
             backup=dict(type="bool", default=True),
         )),
         supports_check_mode=True,
@@ -261,45 +241,12 @@ def main():
                                                           module.params["allow_boot_critical"])
     except kernel_cmdline.KernelArgumentError as exc:
         module.fail_json(msg=str(exc), changed=False)
-    root = module_sysroot(module)
-    runner = CommandRunner(root, module.run_command)
-    owner = module.params["owner"]
     try:
-        owners, released_map = owners_state.read_state(root) if owner else ({}, {})
-        released = owners_state.released(owners, owner, present) if owner else []
-        # Released on an earlier run: the running kernel may still have them until the reboot.
-        still_running = owners_state.pending(released_map, owner, present) if owner else []
-        absent = absent + released
-        backend = bootloader_class(root, module.params["bootloader"])(root, runner)
-        before = backend.configured()
-        change = backend.plan(present, absent)
-    except ERRORS as exc:
-        module.fail_json(msg=str(exc), changed=False)
-    running = kernel_cmdline.split_cmdline(root.read_text("/proc/cmdline", ""))
-    new_owners = owners_state.updated_owners(owners, owner, present, change.added, before) if owner else owners
-    new_released = owners_state.updated_released(released_map, owner, present, released) if owner else {}
-    state_changed = (new_owners, new_released) != (owners, released_map)
-    result = dict(changed=bool(change) or state_changed, bootloader=backend.name,
-                  configured=change.configured, running=running, added=change.added, removed=change.removed,
-                  released=[arg for arg in released if any(arg == gone for gone in change.removed)],
-                  commands=[list(argv) for argv in change.commands])
-    if change and module._diff:
-        result["diff"] = change_diff(before, change)
-    if change and not module.check_mode:
-        try:
-            backups, result["configured"] = backend.commit(
-                change, backup_suffix() if module.params["backup"] else None, present, absent)
-        except ERRORS as exc:
-            changed = getattr(exc, "changed", False)
-            result.update(changed=changed, configured=change.configured if changed else before)
-            result.pop("diff", None)
-            module.fail_json(msg="%s bootloader change failed: %s" % (backend.name, exc), **result)
-        if backups:
-            result.update(backup_file=backups[0], backup_files=backups)
-    if owner and state_changed and not module.check_mode:
-        owners_state.write_state(root, new_owners, new_released)
-    result["reboot_required"] = kernel_cmdline.reboot_required(result["configured"], running, present,
-                                                               absent + still_running)
+        result = run_change(module_sysroot(module), module.run_command, present, absent,
+                            owner=module.params["owner"], bootloader=module.params["bootloader"],
+                            backup=module.params["backup"], check_mode=module.check_mode, diff=module._diff)
+    except KernelCmdlineRunError as exc:
+        module.fail_json(msg=str(exc), **exc.result)
     module.exit_json(**result)
 
 

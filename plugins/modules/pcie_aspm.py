@@ -17,7 +17,8 @@ description:
   - C(performance) keeps PCIe links in L0. On a Radeon AI PRO R9700 that is worth +10.8% dense decode
     (29.30 -> 32.46 tok/s, 000_801ea008df5064be.txt), more than any amdgpu power knob.
   - The runtime value is lost at reboot. The module returns the kernel argument that makes it permanent
-    (C(pcie_aspm.policy=<policy>)) so a play can hand it to M(inferops.amd.kernel_cmdline).
+    (C(pcie_aspm.policy=<policy>)) so a play can hand it to M(inferops.amd.kernel_cmdline), or puts it on the
+    command line itself in the same run with O(kernel_cmdline).
   - When firmware keeps ASPM control (ACPI FADT or _OSC) or the kernel runs with C(pcie_aspm=off), the kernel
     refuses the write with EPERM; the module fails with that reason, or reports a skip when O(on_forbidden=skip).
   - In check mode the module makes one write, a no-op. It writes the currently active policy word back to the
@@ -73,9 +74,34 @@ options:
     description:
       - With O(scope=gpu_links), write C(/etc/udev/rules.d/90-inferops-pcie-aspm-links.rules) so udev disables the
         states again whenever the link's downstream device appears (every boot). C(false) removes that file.
-      - Ignored with O(scope=global); persist the global policy with M(inferops.amd.kernel_cmdline) and RV(kernel_argument).
+      - Ignored with O(scope=global); persist the global policy with O(kernel_cmdline), or with
+        M(inferops.amd.kernel_cmdline) and RV(kernel_argument).
     type: bool
     default: true
+  kernel_cmdline:
+    description:
+      - Keep the kernel command line in step in the same module run, as M(inferops.amd.kernel_cmdline) would with
+        O(kernel_cmdline.owner) (the same code, the same record of owners), so the policy survives a reboot.
+      - With O(scope=global), RV(kernel_argument) goes on the command line, replacing another C(pcie_aspm.policy=) value.
+        When the policy write was skipped (O(on_forbidden=skip)) the command line is left alone.
+      - With O(scope=gpu_links), the arguments recorded under O(kernel_cmdline.owner) come off (a global policy an
+        earlier run put there); arguments the owner did not add are never removed.
+      - Omitted, the command line is not touched.
+    type: dict
+    suboptions:
+      owner:
+        description: The name the argument is recorded under in C(/var/lib/inferops.amd/kernel_cmdline.json).
+        type: str
+        default: pcie_aspm
+      bootloader:
+        description: Which backend holds the command line, as O(inferops.amd.kernel_cmdline#module:bootloader).
+        type: str
+        default: auto
+        choices: [auto, grub, grubby, systemd_boot, kernelstub, rpm_ostree]
+      backup:
+        description: Copy an edited file first, as O(inferops.amd.kernel_cmdline#module:backup).
+        type: bool
+        default: true
   on_missing_link_controls:
     description:
       - With O(scope=gpu_links), what to do when a GPU's link has no per-link files (kernel older than 5.5, no
@@ -89,12 +115,14 @@ options:
 attributes:
   check_mode:
     description:
-      - Predicts the change without writing the policy file, the link files or the rules file.
+      - Predicts the change without writing the policy file, the link files, the rules file or the kernel command line.
       - A firmware lock is found by writing the active policy word back, a kernel no-op that fails with EPERM only
         when ASPM is disabled (see the description).
     support: full
   diff_mode:
-    description: Shows the policy (or, with O(scope=gpu_links), the link files and the rules file) before and after.
+    description:
+      - Shows the policy (or, with O(scope=gpu_links), the link files and the rules file) before and after, and with
+        O(kernel_cmdline) each edited boot file (or the configured command line) as M(inferops.amd.kernel_cmdline) does.
     support: full
 seealso:
   - module: inferops.amd.kernel_cmdline
@@ -111,6 +139,13 @@ EXAMPLES = r"""
   inferops.amd.kernel_cmdline:
     present:
       - "{{ aspm.kernel_argument }}"
+
+- name: The same in one module run, recorded as added by this play (see inferops.amd.kernel_cmdline's owner)
+  inferops.amd.pcie_aspm:
+    policy: performance
+    kernel_cmdline:
+      owner: aspm_tuning
+  register: aspm
 
 - name: Fleet where some firmware keeps ASPM control
   inferops.amd.pcie_aspm:
@@ -212,11 +247,23 @@ reboot_required:
   description: With O(scope=gpu_links) and O(policy=default), whether links stay disabled until the next boot.
   returned: when O(scope=gpu_links)
   type: bool
+kernel_cmdline:
+  description:
+    - What O(kernel_cmdline) did to the kernel command line, with the return values of M(inferops.amd.kernel_cmdline)
+      (C(bootloader), C(configured), C(running), C(added), C(removed), C(released), C(commands), C(reboot_required),
+      C(backup_file), C(backup_files)).
+    - C(reboot_required) is true when the running kernel does not have what the command line now holds.
+    - C(failed) is true when the module failed in the command line change (after the ASPM setting was made).
+  returned: when O(kernel_cmdline) is set, unless the policy write was skipped with O(scope=global)
+  type: dict
+  sample: {bootloader: grub, added: [pcie_aspm.policy=performance], removed: [], reboot_required: true}
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.inferops.amd.plugins.module_utils import pcie_aspm, pcie_links, udev_rules
+from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline_run import (
+    BOOTLOADERS, KernelCmdlineRunError, run_change)
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError, module_sysroot, with_sysroot_option
 
 
@@ -338,6 +385,30 @@ def links_diff(links):
             "before": text("before"), "after": text("after")}
 
 
+def persist_on_cmdline(module, root, result):
+    """With the kernel_cmdline option, the command line in step with `result` in the same run (fails the module)."""
+    options = module.params["kernel_cmdline"]
+    if options is None or (result["scope"] == "global" and "skipped_reason" in result):
+        return result
+    present = [result["kernel_argument"]] if result["scope"] == "global" else []
+    try:
+        cmdline = run_change(root, module.run_command, present, [], owner=options["owner"],
+                             bootloader=options["bootloader"], backup=options["backup"],
+                             check_mode=module.check_mode, diff=module._diff)
+    except KernelCmdlineRunError as exc:
+        # The policy (or the links) may be written already: changed says so, and kernel_cmdline what is known.
+        failed = dict(result, kernel_cmdline=dict(exc.result, failed=True),
+                      changed=result["changed"] or exc.result["changed"])
+        failed.pop("diff", None)
+        module.fail_json(msg="the ASPM setting is %s, but the kernel command line was not: %s"
+                         % ("made" if result["changed"] else "in place", exc), **failed)
+    diffs = cmdline.pop("diff", [])
+    if diffs:
+        own = result.get("diff", [])
+        result["diff"] = (own if isinstance(own, list) else [own]) + diffs
+    return dict(result, kernel_cmdline=cmdline, changed=result["changed"] or cmdline["changed"])
+
+
 def main():
     module = AnsibleModule(
         argument_spec=with_sysroot_option(dict(
@@ -348,15 +419,20 @@ def main():
                              choices=list(LINK_STATE_OPTION)),
             persist=dict(type="bool", default=True),
             on_missing_link_controls=dict(type="str", default="fail", choices=["fail", "skip"]),
+            kernel_cmdline=dict(type="dict", options=dict(
+                owner=dict(type="str", default="pcie_aspm"),
+                bootloader=dict(type="str", default="auto", choices=list(BOOTLOADERS)),
+                backup=dict(type="bool", default=True),
+            )),
         )),
         supports_check_mode=True,
     )
     root = module_sysroot(module)
     if module.params["scope"] == "gpu_links":
-        module.exit_json(**apply_gpu_links(module, root, module.params["policy"]))
-    result = apply_policy(module, root, module.params["policy"])
-    result["scope"] = "global"
-    module.exit_json(**result)
+        result = apply_gpu_links(module, root, module.params["policy"])
+    else:
+        result = dict(apply_policy(module, root, module.params["policy"]), scope="global")
+    module.exit_json(**persist_on_cmdline(module, root, result))
 
 
 if __name__ == "__main__":

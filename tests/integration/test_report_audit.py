@@ -69,14 +69,14 @@ def test_failed_and_unreachable_hosts_are_in_the_report_with_the_reason(fresh_fl
     hosts = report["hosts"]
     failed = hosts["r9700-desktop"]
     assert failed["status"] == "failed"
-    assert failed["failure"]["task"] == "Put the ASPM policy on the kernel command line, or take it off"
+    assert failed["failure"]["task"] == "Set PCIe ASPM, now and for the next boot"
     assert "simulated failure" in failed["failure"]["message"]
     assert failed["reboot"]["done"] is False
     assert hosts["lost-node"]["status"] == "unreachable" and hosts["lost-node"]["class"] == "unknown"
     assert hosts["rx9070xt-desktop"]["status"] == "changed" and hosts["rx9070xt-desktop"]["reboot"]["verified"] is True
     assert report["summary"]["failed"] == 1 and report["summary"]["unreachable"] == 1
     table = report_table(run)
-    assert "r9700-desktop      rdna4_discrete failed" in table and "Put the ASPM policy on the kernel command line, or take it off: " in table
+    assert "r9700-desktop      rdna4_discrete failed" in table and "Set PCIe ASPM, now and for the next boot: " in table
     assert "lost-node          unknown        unreachable" in table
     assert "failed or unreachable on 2 host(s): lost-node, r9700-desktop" in run.flat_output
 

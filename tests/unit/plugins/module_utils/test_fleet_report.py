@@ -46,7 +46,7 @@ def test_benchmark_field_in_the_record():
 def test_statuses():
     assert fleet_report.host_record(facts(rdna4_report=NEEDS_REBOOT))["status"] == "changed"
     assert fleet_report.host_record(facts())["status"] == "ok"
-    failure = {"task": "Put the ASPM policy on the kernel command line", "message": "update-grub failed"}
+    failure = {"task": "Set PCIe ASPM, now and for the next boot", "message": "update-grub failed"}
     assert fleet_report.host_record(facts(failure=failure))["status"] == "failed"
     assert fleet_report.host_record(facts(failure=dict(failure, unreachable=True)))["status"] == "unreachable"
     assert fleet_report.host_record(facts(reached=False, completed=False))["status"] == "unreachable"

@@ -19,6 +19,22 @@ def test_gpu_links_count_links_awake():
     assert (item["knob"], item["before"], item["after"]) == ("ASPM on GPU links", "1/2 links awake", "2/2 links awake")
 
 
+def test_aspm_knobs_change_only_with_the_policy_or_links_when_the_module_also_kept_the_command_line():
+    # pcie_aspm's changed also covers its kernel_cmdline half, which is a knob of its own
+    (policy,) = knob_items({"scope": "global", "previous": "performance", "policy": "performance", "changed": True,
+                            "kernel_cmdline": {"added": ["pcie_aspm.policy=performance"]}}, "aspm")
+    assert policy["changed"] is False
+    (links,) = knob_items({"scope": "gpu_links", "links": [{"before": {}, "after": {}, "changed_files": []}],
+                           "rule_file_changed": False, "changed": True}, "aspm")
+    assert links["changed"] is False
+    (rules,) = knob_items({"scope": "gpu_links", "links": [], "rule_file_changed": True, "changed": True}, "aspm")
+    assert rules["changed"] is True
+
+
+def test_a_failed_command_line_half_that_wrote_nothing_gives_nothing():
+    assert knob_items({"failed": True, "changed": False, "added": ["pcie_aspm.policy=performance"]}, "cmdline") == []
+
+
 def test_cmdline_added_and_removed():
     items = knob_items({"added": ["ttm.pages_limit=2"], "removed": ["ttm.pages_limit=1"]}, "cmdline")
     assert [(i["before"], i["after"]) for i in items] == [("-", "ttm.pages_limit=2"), ("ttm.pages_limit=1", "-")]
