@@ -17,11 +17,12 @@ import time
 
 from ansible_collections.inferops.amd.plugins.module_utils import kernel_cmdline
 from ansible_collections.inferops.amd.plugins.module_utils import kernel_cmdline_owners as owners_state
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.detect import bootloader_class
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader.detect import NAMES, bootloader_class
 from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandError, CommandRunner
 
 ERRORS = (kernel_cmdline.CmdlineError, CommandError)
-BOOTLOADERS = ("auto", "grub", "grubby", "systemd_boot", "kernelstub", "rpm_ostree")
+# The `bootloader` option's choices: detect.py is the one place that lists the backends.
+BOOTLOADERS = ("auto",) + NAMES
 
 
 class KernelCmdlineRunError(Exception):
