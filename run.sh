@@ -15,6 +15,8 @@ python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need="$need python3-venv"
 if [ "${1:-}" = test ]; then
     command -v cmake >/dev/null 2>&1 || need="$need cmake"
     command -v g++ >/dev/null 2>&1 || need="$need g++"
+    # A static busybox as a tree's /bin/sh: GRUB defaults sourced inside a tree under `set -e` (unit tests).
+    command -v busybox >/dev/null 2>&1 || need="$need busybox-static"
 fi
 if [ -n "$need" ]; then
     if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then

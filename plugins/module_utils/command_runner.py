@@ -11,12 +11,16 @@ Every call goes through :class:`CommandRunner` so that
 * its output is in the C locale (``LC_ALL=C``), because modules parse it
   (``grubby --info``, ``rpm-ostree kargs``) and compare error texts;
 * argv is always a list (``AnsibleModule.run_command`` without a shell);
-* a failure reads the same everywhere: ``<argv> failed (exit N): <stderr>``.
+* a failure reads the same everywhere: ``<argv> failed (exit N): <stderr>``;
+* nothing runs on a tree (any sysroot but ``/``) unless the controller set
+  ``INFEROPS_SIMULATION=1``: a tree is data (``SysRoot.refuse_tree_code``).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRootError
 
 TOOL_FOLDERS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 C_LOCALE = {"LC_ALL": "C", "LANG": "C", "LANGUAGE": "C"}
@@ -25,15 +29,18 @@ C_LOCALE = {"LC_ALL": "C", "LANG": "C", "LANGUAGE": "C"}
 class CommandError(Exception):
     """A tool is missing or exited non-zero; ``rc``, ``out``, ``err`` hold what it said."""
 
-    def __init__(self, argv, rc=None, out="", err="", missing=False):
+    def __init__(self, argv, rc=None, out="", err="", missing=False, refused=None):
         self.argv = list(argv)
         self.rc = rc
         self.out = out or ""
         self.err = err or ""
         self.missing = missing
+        self.refused = refused
         super(CommandError, self).__init__(self.describe())
 
     def describe(self):
+        if self.refused:
+            return self.refused
         if self.missing:
             return "%s is not installed (looked in %s)" % (self.argv[0], ", ".join(TOOL_FOLDERS))
         said = (self.err or self.out).strip() or "no output"
@@ -75,6 +82,10 @@ class CommandRunner:
         argv = list(argv)
         if "/" not in argv[0]:
             argv[0] = self.require(argv[0])
+        try:
+            self.root.refuse_tree_code(" ".join(argv))
+        except SysRootError as exc:
+            raise CommandError(argv, refused=str(exc))
         self.calls.append(argv)
         extra = {"cwd": cwd} if cwd is not None else {}
         rc, out, err = self._run_command(argv, environ_update=self.environment(), **extra)

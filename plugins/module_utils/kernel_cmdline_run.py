@@ -43,7 +43,7 @@ def change_diff(before, change):
 
 
 def backup_suffix():
-    return ".%d.%s~" % (os.getpid(), time.strftime("%Y-%m-%d@%H:%M:%S"))
+    return ".%d.%s~" % (os.getpid(), time.strftime("%Y-%m-%d@%H-%M-%S"))
 
 
 def run_change(root, run_command, present, absent, owner=None, bootloader="auto", backup=True,

@@ -16,10 +16,21 @@ Two kinds of writes exist because the kernel treats them differently:
 * :meth:`SysRoot.write_config` replaces a regular file atomically (temporary
   file in the same folder, fsync, rename), optionally keeping a backup.
 
-When the tree is a simulated host (see ``_simulated_sysfs``), attribute
-writes are handed to the simulation so that they behave like the kernel.  A
-plain tree (not ``/``, no simulation marker: an extracted capture, an image)
+A tree (any root but ``/``: an extracted capture, an image, a simulated host)
+is data.  Nothing from it runs (:attr:`SysRoot.may_run_tree_code`, enforced by
+the command runner and the GRUB shell check) and its symlinks resolve inside
+it, as in a chroot (:meth:`SysRoot.real_path`), unless the controller switches
+the simulation on with the environment variable ``INFEROPS_SIMULATION=1``
+(the tests and the demo do).  A file inside a tree can never be that switch.
+With the simulation on, a tree carrying the simulation marker (see
+``_simulated_sysfs``) is a simulated host: attribute writes are handed to the
+simulation so that they behave like the kernel.  Any other tree is plain: it
 has no kernel behind its files, so attribute writes are refused there.
+
+Configuration files are bytes: :meth:`SysRoot.read_config` decodes them
+losslessly (``config_text``) and :meth:`SysRoot.write_config` encodes them back
+the same way, so a file read and written unchanged keeps every byte (CRLF,
+Latin-1, a missing final newline).
 
 The option itself is defined here once (:data:`SYSROOT_OPTION`, merged into a
 module's argument spec by :func:`with_sysroot_option`, documented by the doc
@@ -36,10 +47,11 @@ __metaclass__ = type
 
 import errno
 import os
-import shutil
+import stat
 import tempfile
 
 from ansible_collections.inferops.amd.plugins.module_utils import _simulated_sysfs
+from ansible_collections.inferops.amd.plugins.module_utils import config_text
 
 
 ERRNO_MEANING = {
@@ -65,6 +77,17 @@ class AttributeWriteError(Exception):
         meaning = ERRNO_MEANING.get(err, os.strerror(err))
         super(AttributeWriteError, self).__init__(
             "writing '%s' to %s failed: %s, %s" % (value, path, self.errno_name, meaning))
+
+
+# The controller's switch for the simulation (tests, demo): only the environment the module runs in can set it.
+SIMULATION_VARIABLE = "INFEROPS_SIMULATION"
+# Linux's MAXSYMLINKS (include/linux/namei.h): more links than this on one path is ELOOP.
+MAX_SYMLINKS = 40
+
+
+def simulation_enabled():
+    """True when the controller set ``INFEROPS_SIMULATION=1`` for this run."""
+    return os.environ.get(SIMULATION_VARIABLE) == "1"
 
 
 class SysRootError(Exception):
@@ -110,7 +133,8 @@ class SysRoot:
         if not os.path.isdir(root):
             raise SysRootError("sysroot '%s' is not a directory" % root)
         self.root = root
-        self.kernel = _simulated_sysfs.load(root)
+        # The simulation marker is a file of the tree: it counts only when the controller switched the simulation on.
+        self.kernel = _simulated_sysfs.load(root) if simulation_enabled() else None
         self.recorder = recorder
 
     @property
@@ -126,8 +150,20 @@ class SysRoot:
         """A folder of files with no kernel behind it: neither ``/`` nor a simulated host."""
         return not self.is_live and not self.is_simulated
 
-    def path(self, machine_path):
-        """Return the real path of ``machine_path`` (an absolute path on the machine)."""
+    @property
+    def may_run_tree_code(self):
+        """Whether a tool or script of this root may run: on ``/``, or on a tree with the simulation switched on."""
+        return self.is_live or simulation_enabled()
+
+    def refuse_tree_code(self, what):
+        """Raise SysRootError unless :attr:`may_run_tree_code`; ``what`` names the file that would run."""
+        if not self.may_run_tree_code:
+            raise SysRootError(
+                "not running %s: sysroot %s is a tree, and a tree is data: nothing from it is executed or sourced "
+                "unless the controller sets %s=1 (the tests and the demo do, for the simulated hosts they make)"
+                % (what, self.root, SIMULATION_VARIABLE))
+
+    def _checked(self, machine_path):
         if not machine_path.startswith("/"):
             raise SysRootError("machine paths must be absolute, got '%s'" % machine_path)
         joined = os.path.normpath(os.path.join(self.root, machine_path.lstrip("/")))
@@ -136,6 +172,55 @@ class SysRoot:
         if self.recorder is not None:
             self.recorder.touched.add(self.machine_path(joined))
         return joined
+
+    def _in_root(self, machine_path, follow_last):
+        """Real path of ``machine_path`` with its symlinks resolved inside the root, as in a chroot.
+
+        An absolute link target starts again at the root, and ``..`` stops there,
+        the way the kernel resolves paths for a process chrooted into the tree.
+        """
+        pending = [part for part in machine_path.split("/") if part]
+        done = []
+        links = 0
+        while pending:
+            name = pending.pop(0)
+            if name == ".":
+                continue
+            if name == "..":
+                if done:
+                    done.pop()
+                continue
+            candidate = os.path.join(self.root, *(done + [name]))
+            if (pending or follow_last) and os.path.islink(candidate):
+                links += 1
+                if links > MAX_SYMLINKS:
+                    raise OSError(errno.ELOOP, "too many levels of symbolic links in '%s' inside sysroot '%s'"
+                                  % (machine_path, self.root))
+                target = os.readlink(candidate)
+                if target.startswith("/"):
+                    done = []
+                pending = [part for part in target.split("/") if part] + pending
+                continue
+            done.append(name)
+        return os.path.join(self.root, *done)
+
+    def path(self, machine_path):
+        """Real path of the entry ``machine_path`` names (a symlink stays a symlink, as for ``lstat``).
+
+        The folders on the way resolve inside the root; use this to look at, rename or
+        remove the entry itself, and :meth:`real_path` to open what it leads to.
+        """
+        joined = self._checked(machine_path)
+        if self.is_live:
+            return joined
+        return self._in_root(machine_path, follow_last=False)
+
+    def real_path(self, machine_path):
+        """Real path of the file ``machine_path`` leads to, every symlink resolved inside the root."""
+        joined = self._checked(machine_path)
+        if self.is_live:
+            return joined
+        return self._in_root(machine_path, follow_last=True)
 
     def machine_path(self, real_path):
         """Inverse of :meth:`path`: the machine path of a real path inside the root."""
@@ -146,18 +231,35 @@ class SysRoot:
 
     # -- reading -------------------------------------------------------
     def exists(self, machine_path):
-        return os.path.exists(self.path(machine_path))
+        return os.path.exists(self.real_path(machine_path))
 
     def is_dir(self, machine_path):
-        return os.path.isdir(self.path(machine_path))
+        return os.path.isdir(self.real_path(machine_path))
 
     def read_text(self, machine_path, default=None):
-        """Whole file as text; ``default`` when it is missing or unreadable."""
+        """Whole file as text; ``default`` when it is missing or unreadable.
+
+        For values to parse: bytes that are not UTF-8 read as U+FFFD, NUL bytes (which
+        some sysfs attributes end with) are dropped.  A file to edit and write back is
+        read with :meth:`read_config`.
+        """
+        data = self.read_bytes(machine_path)
+        if data is None:
+            return default
+        return data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n").replace("\0", "")
+
+    def read_bytes(self, machine_path, default=None):
+        """Whole file as bytes; ``default`` when it is missing or unreadable."""
         try:
-            with open(self.path(machine_path), "r", encoding="utf-8", errors="replace") as handle:
+            with open(self.real_path(machine_path), "rb") as handle:
                 return handle.read()
         except (IOError, OSError):
             return default
+
+    def read_config(self, machine_path, default=None):
+        """A configuration file as lossless text (``config_text.decode``); ``default`` when missing."""
+        data = self.read_bytes(machine_path)
+        return default if data is None else config_text.decode(data)
 
     def read_value(self, machine_path, default=None):
         """A one-value attribute with surrounding white space removed."""
@@ -181,17 +283,17 @@ class SysRoot:
         if self.recorder is not None:
             self.recorder.listed.add(machine_path.rstrip("/") or "/")
         try:
-            return sorted(os.listdir(self.path(machine_path)))
+            return sorted(os.listdir(self.real_path(machine_path)))
         except (IOError, OSError):
             return []
 
     def resolve(self, machine_path):
         """Machine path with every symlink resolved, like ``readlink -f``.
 
-        sysfs links are relative (``../../../devices/pci0000:00/...``), so
-        resolving inside the root gives the same answer as on the machine.
+        Links resolve inside the root (:meth:`real_path`), so a tree gives the same
+        answer as the machine it was recorded from.
         """
-        return self.machine_path(os.path.realpath(self.path(machine_path)))
+        return self.machine_path(self.real_path(machine_path))
 
     # -- writing -------------------------------------------------------
     def write_attribute(self, machine_path, value):
@@ -211,7 +313,7 @@ class SysRoot:
         try:
             # O_WRONLY without O_CREAT: a kernel attribute that is not there
             # must fail (ENOENT), not turn into a new regular file.
-            fd = os.open(self.path(machine_path), os.O_WRONLY)
+            fd = os.open(self.real_path(machine_path), os.O_WRONLY)
         except OSError as exc:
             raise AttributeWriteError(machine_path, value, exc.errno)
         try:
@@ -224,34 +326,56 @@ class SysRoot:
     def write_config(self, machine_path, content, mode=None, backup_suffix=None):
         """Atomically replace (or create) a regular file; return the backup's machine path.
 
-        The new content goes to a temporary file in the same folder, is
-        flushed to disk and renamed over the target, so a crash leaves either
-        the old or the new file, never half of one.  With ``backup_suffix``
-        the previous content is first copied to ``<file><suffix>``.
+        ``content`` is bytes, or text from :meth:`read_config` (encoded back losslessly).
+        The new content goes to a temporary file in the same folder, is flushed to
+        disk and renamed over the target, so a crash leaves either the old or the new
+        file, never half of one.  A symlink stays a symlink: the file it leads to is
+        replaced.  An existing file keeps its owner, group, mode (unless ``mode`` is
+        given) and SELinux label, as ``AnsibleModule.atomic_move`` keeps them.  With
+        ``backup_suffix`` the previous bytes are first copied to ``<file><suffix>``;
+        a write that fails removes that backup again and leaves the file as it was.
         """
-        target = self.path(machine_path)
+        entry = self.path(machine_path)
+        target = os.path.realpath(entry) if self.is_live else self.real_path(machine_path)
         folder = os.path.dirname(target)
         if not os.path.isdir(folder):
             os.makedirs(folder, 0o755)
+        existing = os.stat(target) if os.path.exists(target) else None
+        if existing is not None and not stat.S_ISREG(existing.st_mode):
+            raise OSError(errno.EISDIR if stat.S_ISDIR(existing.st_mode) else errno.EINVAL,
+                          "%s is not a regular file" % machine_path)
         backup = None
-        if backup_suffix and os.path.exists(target):
-            backup = target + backup_suffix
-            shutil.copy2(target, backup)
-        if mode is None:
-            mode = os.stat(target).st_mode & 0o7777 if os.path.exists(target) else 0o644
+        if backup_suffix and existing is not None:
+            backup = entry + backup_suffix
+            with open(target, "rb") as handle:
+                self._replace(backup, handle.read(), existing, stat.S_IMODE(existing.st_mode))
+        try:
+            new_mode = mode if mode is not None else stat.S_IMODE(existing.st_mode) if existing else 0o644
+            self._replace(target, config_text.encode(content), existing, new_mode)
+        except BaseException:
+            if backup is not None and os.path.lexists(backup):
+                os.unlink(backup)
+            raise
+        return self.machine_path(backup) if backup else None
+
+    @staticmethod
+    def _replace(target, data, like, mode):
+        """Write ``data`` to a temporary file beside ``target``, give it ``like``'s owner and label, rename."""
+        folder = os.path.dirname(target)
         fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(target), dir=folder)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(content)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(tmp, mode)
+            if like is not None:
+                _copy_owner_and_label(like, target, tmp)
             os.rename(tmp, target)
         except BaseException:
-            if os.path.exists(tmp):
+            if os.path.lexists(tmp):
                 os.unlink(tmp)
             raise
-        return self.machine_path(backup) if backup else None
 
     def remove(self, machine_path):
         """Remove a regular file; return True when something was removed."""
@@ -270,7 +394,7 @@ class SysRoot:
         finds the simulated tool that edits the simulated tree.
         """
         for folder in folders:
-            candidate = self.path(os.path.join(folder, name))
+            candidate = self.real_path(os.path.join(folder, name))
             if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
                 return candidate
         return None
@@ -280,6 +404,17 @@ class SysRoot:
         if self.root == "/":
             return {}
         return {"INFEROPS_SYSROOT": self.root}
+
+
+def _copy_owner_and_label(like, source, tmp):
+    """Give ``tmp`` the owner of stat result ``like`` and the SELinux label of ``source``, where there is one."""
+    if os.geteuid() == 0 and (like.st_uid, like.st_gid) != (os.stat(tmp).st_uid, os.stat(tmp).st_gid):
+        os.chown(tmp, like.st_uid, like.st_gid)
+    try:
+        label = os.getxattr(source, "security.selinux")
+    except (OSError, AttributeError):
+        return  # no SELinux label here (not labelled, not Linux, or the file system has no xattrs)
+    os.setxattr(tmp, "security.selinux", label)
 
 
 # The one definition of the option; its documentation is the doc fragment

@@ -105,17 +105,19 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.inferops.amd.plugins.module_utils import llama_server_log
 from ansible_collections.inferops.amd.plugins.module_utils.benchmark_api import BenchmarkError, http_json
+from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandError, CommandRunner
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot, with_sysroot_option
 
 
 def read_journal(module, root, unit):
-    tool = root.find_tool("journalctl")
-    if tool is None:
+    """The unit's log of this boot, through the command runner (C locale; a tree's journalctl runs only simulated)."""
+    runner = CommandRunner(root, module.run_command)
+    if runner.find("journalctl") is None:
         module.fail_json(msg="journalctl not found in %s (needed to read %s's log)" % (root.root, unit))
-    rc, out, err = module.run_command([tool, "-u", unit, "-o", "cat", "--no-pager", "-b"],
-                                      environ_update=root.tool_environment())
-    if rc != 0:
-        module.fail_json(msg="journalctl -u %s failed (rc=%d): %s" % (unit, rc, err.strip()))
+    try:
+        _rc, out, _err = runner.run(["journalctl", "-u", unit, "-o", "cat", "--no-pager", "-b"])
+    except CommandError as exc:
+        module.fail_json(msg="reading %s's log failed: %s" % (unit, exc))
     return out
 
 

@@ -200,7 +200,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.inferops.amd.plugins.module_utils import (
     ryzenadj_info, ryzenadj_limits, ryzenadj_unit, systemd_unit)
-from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandRunner
+from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandError, CommandRunner
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot, with_sysroot_option
 
 TOOL_FOLDERS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
@@ -301,6 +301,8 @@ class Run:
                 self.info = read_info(module, root, self.tool)
             except ryzenadj_info.RyzenAdjToolError as exc:
                 module.fail_json(msg=str(exc), failure=exc.kind)
+            except CommandError as exc:  # a tree's ryzenadj does not run (a tree is data)
+                module.fail_json(msg=str(exc))
             recorded = root.read_text(ryzenadj_unit.UNIT_FILE) if self.params["persist"] else None
             self.plans = ryzenadj_limits.plan_limits(self.requested, self.info, ryzenadj_unit.known_caps(recorded))
         self.unreadable = [p.spec.option for p in self.plans if not p.readable]

@@ -25,9 +25,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.files import FileTransaction
+from ansible_collections.inferops.amd.plugins.module_utils.bootloader.files import FileTransaction, RestoreError
 from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandError
 from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import CmdlineError
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRootError
 
 
 class Bootloader:
@@ -61,18 +62,31 @@ class Bootloader:
         return self.transaction.restore()
 
     def commit(self, change, backup_suffix, present, absent):
-        """apply + read_back; on failure rollback and raise.  Returns ``(backups, configured)``."""
+        """apply + read_back; on failure rollback and raise.  Returns ``(backups, configured)``.
+
+        A change that needs a tool of a tree that may not run code is refused before
+        anything is written (a tree is data: ``SysRoot.refuse_tree_code``).
+        """
+        if change.commands:
+            try:
+                self.root.refuse_tree_code(" ".join(change.commands[0]))
+            except SysRootError as exc:
+                raise CmdlineError("%s; nothing was changed" % exc)
         try:
             backups = self.apply(change, backup_suffix)
             actual = self.read_back(change, present, absent)
         except (CmdlineError, CommandError, IOError, OSError) as exc:
             try:
                 restored = self.rollback(change)
+            except RestoreError as again:
+                raise CmdlineError("%s; %s" % (exc, again), changed=True)
             except (CmdlineError, CommandError, IOError, OSError) as again:
                 raise CmdlineError("%s; putting things back failed too: %s" % (exc, again), changed=True)
             if self.tool_driven:
                 raise CmdlineError("%s; %s may have applied part of the change (%s)"
                                    % (exc, self.name, ", ".join(restored) or "nothing could be undone"),
                                    changed=True)
-            raise CmdlineError("%s; restored %s as it was before" % (exc, ", ".join(restored) or "nothing"))
+            if not restored:
+                raise CmdlineError("%s; no file had been changed yet" % exc)
+            raise CmdlineError("%s; restored %s byte for byte as it was before (read back)" % (exc, ", ".join(restored)))
         return backups, actual

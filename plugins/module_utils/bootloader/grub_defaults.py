@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, inferops.amd contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""GRUB defaults: /etc/default/grub and /etc/default/grub.d/*.cfg, parsed and edited as text.
+"""GRUB defaults: /etc/default/grub and /etc/default/grub.d/*.cfg, parsed and edited.
 
 ``grub-mkconfig`` (which Debian's ``update-grub`` runs) sources
 ``/etc/default/grub`` and then every ``/etc/default/grub.d/*.cfg`` in name
@@ -20,9 +20,13 @@ Where edits go (the "effective assignment" rule):
   grub.d file).  Later drop-ins only extend that value, so none can undo it,
   and a user's own drop-ins are left alone.
 
-Lines other than the edited assignments stay byte for byte, and an edited
-assignment keeps its quoting style, ``export``, indentation and trailing
-comment.  Values this code cannot evaluate without a shell (command
+The files come as lossless text (``SysRoot.read_config``: every byte, CRLF and
+Latin-1 included, comes back on writing).  Lines are split at ``\n`` only, as
+the shell splits them; a ``\r`` before it stays with the line ending.  Lines
+other than the edited assignments stay byte for byte, an assignment whose
+arguments do not change is not rewritten (its spacing and ``${VAR}`` spelling
+stay), and an edited assignment keeps its quoting style, ``export``,
+indentation, reference spelling, trailing comment and line ending.  Values this code cannot evaluate without a shell (command
 substitution, other variables, multi-line values) are refused with the file
 and line, never guessed.
 """
@@ -33,6 +37,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.inferops.amd.plugins.module_utils.config_text import line_body, split_lines
 from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import (
     CmdlineError,
     argument_key,
@@ -52,6 +57,25 @@ _UNTERMINATED = re.compile(r"^[ \t]*(?:export[ \t]+)?GRUB_CMDLINE_LINUX(?:_DEFAU
 _DQ_ESCAPABLE = '"\\$`'
 _BLOCK_OPEN = ("if", "case", "for", "while", "until")
 _BLOCK_CLOSE = ("fi", "esac", "done")
+# Words after which the shell expects a command again (so a keyword there opens or closes a block).
+_COMMAND_AFTER = ("then", "do", "else", "elif", "{", "!")
+
+
+def block_depth_change(line):
+    """How many shell blocks (if/case/for/while/until) ``line`` opens minus how many it closes.
+
+    Only words in command position count: ``if x; then y; fi`` on one line opens and closes.
+    """
+    if line.lstrip().startswith("#"):
+        return 0
+    change = 0
+    for command in re.split(r";;|;|&&|\|\||\|", line):
+        words = command.split()
+        while words and words[0] in _COMMAND_AFTER:
+            words = words[1:]
+        if words:
+            change += int(words[0] in _BLOCK_OPEN) - int(words[0] in _BLOCK_CLOSE)
+    return change
 
 
 class Assignment:
@@ -68,24 +92,31 @@ class Assignment:
         self.quote = raw[:1] if raw[:1] in ('"', "'") else ""
         text = _unquote(raw, path, index)
         self.ref = None
+        self.ref_text = "$" + self.var
         words = text.split()
         refs = ("$" + self.var, "${%s}" % self.var)
-        if words and words[0] in refs:
-            self.ref, text = "start", text.strip()[len(words[0]):]
-        elif words and words[-1] in refs:
-            self.ref, text = "end", text.strip()[:-len(words[-1])]
-        if "$" in text or "`" in text:
+        if self.quote != "'" and words and words[0] in refs:
+            self.ref, self.ref_text, text = "start", words[0], text.strip()[len(words[0]):]
+        elif self.quote != "'" and words and words[-1] in refs:
+            self.ref, self.ref_text, text = "end", words[-1], text.strip()[:-len(words[-1])]
+        if self.quote != "'" and ("$" in text or "`" in text):
             raise CmdlineError("%s line %d: %s uses a shell expression (%s); edit it by hand or move the expression "
                                "out of the line" % (path, index + 1, self.var, raw))
         self.args = split_cmdline(text)
+        self.original_args = list(self.args)
 
     @property
     def extends(self):
         return self.ref is not None
 
+    @property
+    def edited(self):
+        return self.args != self.original_args
+
     def render(self):
+        """The assignment's line without its ending."""
         text = join_cmdline(self.args)
-        ref = "$" + self.var
+        ref = self.ref_text
         if self.ref == "start":
             text = (ref + " " + text).strip()
         elif self.ref == "end":
@@ -96,7 +127,7 @@ class Assignment:
             value = "'%s'" % text
         else:
             value = text
-        return "%s%s%s=%s%s\n" % (self.indent, self.export, self.var, value, self.trail)
+        return "%s%s%s=%s%s" % (self.indent, self.export, self.var, value, self.trail)
 
 
 def _bare_ok(text):
@@ -126,10 +157,10 @@ def parse_defaults(files):
     found = []
     for path, text in files:
         depth = 0
-        for index, line in enumerate(text.splitlines()):
-            first = (line.split() or [""])[0].rstrip(";")
-            depth += int(first in _BLOCK_OPEN) - int(first in _BLOCK_CLOSE)
+        for index, full_line in enumerate(split_lines(text)):
+            line = line_body(full_line)[0]
             match = _ASSIGNMENT.match(line)
+            depth += block_depth_change(line)
             if match and depth > 0:
                 raise CmdlineError("%s line %d: %s is set inside a shell block (if/case/for); which value GRUB uses "
                                    "depends on the condition, edit it by hand" % (path, index + 1, match.group("var")))
@@ -155,21 +186,21 @@ class GrubDefaults:
 
     def __init__(self, files):
         self.files = list(files)
-        self.lines = dict((path, text.splitlines(True)) for path, text in files)
+        self.lines = dict((path, split_lines(text)) for path, text in files)
         assignments = parse_defaults(self.files)
         self.chain = effective_chain(assignments, LINUX) + effective_chain(assignments, LINUX_DEFAULT)
         self.default_chain = [item for item in self.chain if item.var == LINUX_DEFAULT]
 
     @classmethod
     def read(cls, root):
-        text = root.read_text(DEFAULT_FILE)
+        text = root.read_config(DEFAULT_FILE)
         if text is None:
             raise CmdlineError("%s does not exist" % DEFAULT_FILE)
         files = [(DEFAULT_FILE, text)]
         for name in root.list_dir(DROPIN_DIR):
             if name.endswith(".cfg"):
                 path = "%s/%s" % (DROPIN_DIR, name)
-                dropin = root.read_text(path)
+                dropin = root.read_config(path)
                 if dropin is not None:
                     files.append((path, dropin))
         return cls(files)
@@ -219,15 +250,16 @@ class GrubDefaults:
     def _changed_files(self, new_line_args):
         old = dict(self.files)
         for item in self.chain:
-            line = item.render()
-            if line.rstrip("\n") != self.lines[item.path][item.index].rstrip("\n"):
-                ending = "" if not self.lines[item.path][item.index].endswith("\n") else "\n"
-                self.lines[item.path][item.index] = line.rstrip("\n") + ending
+            if item.edited:
+                ending = line_body(self.lines[item.path][item.index])[1]
+                self.lines[item.path][item.index] = item.render() + ending
         if new_line_args:
             lines = self.lines[DEFAULT_FILE]
+            # a new line ends like the file's other lines (CRLF in a CRLF file)
+            ending = line_body(lines[0])[1] if lines and line_body(lines[0])[1] else "\n"
             if lines and not lines[-1].endswith("\n"):
-                lines[-1] += "\n"
-            lines.append('%s="%s"\n' % (LINUX_DEFAULT, _escape_double(join_cmdline(new_line_args))))
+                lines[-1] += ending
+            lines.append('%s="%s"%s' % (LINUX_DEFAULT, _escape_double(join_cmdline(new_line_args)), ending))
         changed = {}
         for path, text in self.files:
             new = "".join(self.lines[path])
