@@ -95,9 +95,7 @@ class MissingLinkControls:
 def is_integrated(root, bdf, gfx_targets):
     """True for an APU's GPU, which sits on the SoC's internal bus, not behind a PCIe link."""
     device_id = root.read_value("%s/device" % pci_devices.device_path(bdf))
-    if device_id in amd_gpu.KNOWN_DEVICES:
-        return amd_gpu.KNOWN_DEVICES[device_id][1]
-    return gfx_targets.get(bdf) in amd_gpu.INTEGRATED_GFX_TARGETS
+    return amd_gpu.is_integrated(device_id, gfx_targets.get(bdf))
 
 
 def discrete_gpus(root):

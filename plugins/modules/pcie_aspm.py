@@ -263,7 +263,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.inferops.amd.plugins.module_utils import pcie_aspm, pcie_links, udev_rules
 from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline_run import (
-    BOOTLOADERS, KernelCmdlineRunError, run_change)
+    BOOTLOADERS, KernelCmdlineRunError, commit_change, plan_change)
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError, module_sysroot, with_sysroot_option
 
 
@@ -385,16 +385,33 @@ def links_diff(links):
             "before": text("before"), "after": text("after")}
 
 
-def persist_on_cmdline(module, root, result):
-    """With the kernel_cmdline option, the command line in step with `result` in the same run (fails the module)."""
+def plan_cmdline(module, root):
+    """With the kernel_cmdline option, the command line change, planned before anything is written (or None).
+
+    A command line that cannot be changed (an unreadable GRUB defaults file, a refused bootloader) fails the
+    module here, while the ASPM setting is still untouched.
+    """
     options = module.params["kernel_cmdline"]
-    if options is None or (result["scope"] == "global" and "skipped_reason" in result):
-        return result
-    present = [result["kernel_argument"]] if result["scope"] == "global" else []
+    if options is None:
+        return None
+    scope = module.params["scope"]
+    present = [pcie_aspm.kernel_argument(module.params["policy"])] if scope == "global" else []
     try:
-        cmdline = run_change(root, module.run_command, present, [], owner=options["owner"],
-                             bootloader=options["bootloader"], backup=options["backup"],
-                             check_mode=module.check_mode, diff=module._diff)
+        return plan_change(root, module.run_command, present, [], owner=options["owner"],
+                           bootloader=options["bootloader"])
+    except KernelCmdlineRunError as exc:
+        module.fail_json(msg="nothing was changed: the kernel command line cannot take the ASPM setting: %s" % exc,
+                         changed=False, kernel_cmdline=dict(exc.result, failed=True))
+    return None  # not reached: fail_json exits
+
+
+def persist_on_cmdline(module, planned, result):
+    """The planned command line change carried out in step with `result` in the same run (fails the module)."""
+    options = module.params["kernel_cmdline"]
+    if planned is None or (result["scope"] == "global" and "skipped_reason" in result):
+        return result
+    try:
+        cmdline = commit_change(planned, backup=options["backup"], check_mode=module.check_mode, diff=module._diff)
     except KernelCmdlineRunError as exc:
         # The policy (or the links) may be written already: changed says so, and kernel_cmdline what is known.
         failed = dict(result, kernel_cmdline=dict(exc.result, failed=True),
@@ -428,11 +445,13 @@ def main():
         supports_check_mode=True,
     )
     root = module_sysroot(module)
+    # Both halves are planned before either is written: a command line that cannot change fails untouched.
+    planned = plan_cmdline(module, root)
     if module.params["scope"] == "gpu_links":
         result = apply_gpu_links(module, root, module.params["policy"])
     else:
         result = dict(apply_policy(module, root, module.params["policy"]), scope="global")
-    module.exit_json(**persist_on_cmdline(module, root, result))
+    module.exit_json(**persist_on_cmdline(module, planned, result))
 
 
 if __name__ == "__main__":

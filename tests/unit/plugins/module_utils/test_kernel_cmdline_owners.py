@@ -68,7 +68,7 @@ def test_released_arguments_stay_pending_until_asked_for_again():
 def test_the_released_lists_round_trip_and_must_be_lists(tmp_path):
     root = SysRoot(str(tmp_path))
     write_state(root, {}, {"rdna4_aspm": [ASPM]})
-    assert read_state(root) == ({}, {"rdna4_aspm": [ASPM]})
+    assert read_state(root) == ({}, {"rdna4_aspm": [ASPM]}, {})
     (tmp_path / "var/lib/inferops.amd/kernel_cmdline.json").write_text('{"owners": {}, "released": []}')
     with pytest.raises(CmdlineError, match="released must map names to lists"):
         read_state(root)

@@ -1,0 +1,56 @@
+"""ollama_backend's refusal of a masked unit, against the simulated systemctl (issue 24).
+
+The stand-in reported a masked unit as enabled, so the refusal was never exercised outside
+the VM. systemd reports a unit whose file in /etc/systemd/system is a symlink to /dev/null as
+LoadState=masked and UnitFileState=masked (src/shared/install.c, unit_file_get_state).
+"""
+
+import os
+import subprocess
+
+from tests.unit.module_runner import run_module
+
+UNIT = "etc/systemd/system/ollama.service"
+
+
+def systemctl(root, *args):
+    proc = subprocess.run([os.path.join(root, "usr/bin/systemctl")] + list(args), capture_output=True, text=True,
+                          env=dict(os.environ, INFEROPS_SYSROOT=root), check=False)
+    return proc.returncode, proc.stdout.split(), proc.stderr
+
+
+def mask(root):
+    """The unit as a distribution package installs it (/usr/lib), masked by the admin (systemctl mask)."""
+    vendor = os.path.join(root, "usr/lib/systemd/system/ollama.service")
+    os.makedirs(os.path.dirname(vendor), exist_ok=True)
+    os.rename(os.path.join(root, UNIT), vendor)
+    os.symlink("/dev/null", os.path.join(root, UNIT))
+
+
+def snapshot(root):
+    found = {}
+    for folder, _dirs, files in os.walk(os.path.join(root, "etc/systemd")):
+        for name in files:
+            path = os.path.join(folder, name)
+            found[path] = os.readlink(path) if os.path.islink(path) else open(path, "rb").read()
+    return found
+
+
+def test_the_simulated_systemctl_reports_a_masked_unit_as_systemd_does(scratch_host):
+    root = scratch_host("rx9070xt_chipset")
+    mask(root)
+    assert systemctl(root, "show", "ollama.service", "-p", "LoadState", "-p", "UnitFileState")[1] == \
+        ["LoadState=masked", "UnitFileState=masked"]
+    assert systemctl(root, "is-enabled", "ollama.service")[:2] == (1, ["masked"])
+    rc, _out, err = systemctl(root, "enable", "ollama.service")
+    assert rc == 1 and "is masked" in err
+
+
+def test_start_on_a_masked_unit_is_refused_before_anything_is_written(scratch_host):
+    root = scratch_host("rx9070xt_chipset")
+    mask(root)
+    before = snapshot(root)
+    failed = run_module("ollama_backend", dict(sysroot=root, backend="vulkan", start=True), expect_failure=True)
+    assert "ollama.service is masked" in failed["msg"] and "systemctl unmask ollama.service" in failed["msg"]
+    assert failed.get("changed") is not True
+    assert snapshot(root) == before
