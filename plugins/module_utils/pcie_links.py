@@ -25,6 +25,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
+import json
 
 from ansible_collections.inferops.amd.plugins.module_utils import amd_gpu, pci_devices, udev_rules
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError
@@ -42,8 +43,48 @@ HEADER = (
 )
 
 
+# Giving the links back to the firmware (policy default) removes the rule, but the links stay as
+# they are until the next boot: the kernel keeps the disabled states (link->aspm_disable,
+# aspm_attr_store_common()) until pcie_aspm_init_link_state() runs again at boot. The release is
+# recorded with the boot it happened in, so every later run of the same boot still says a reboot
+# is due, and a run after the reboot does not.
+RELEASE_RECORD = "/var/lib/inferops.amd/pcie_aspm_links.json"
+# drivers/char/random.c, proc_do_uuid(): "boot_id", a random UUID made once per boot.
+BOOT_ID = "/proc/sys/kernel/random/boot_id"
+
+
 class PcieLinkError(Exception):
     """A path without per-link controls, or a link file the kernel refused."""
+
+
+def boot_id(root):
+    """The running boot's id, or None where the tree has none."""
+    return root.read_value(BOOT_ID)
+
+
+def release_pending(root):
+    """True while the links released by an earlier run of this boot are still as they were (no reboot yet)."""
+    text = root.read_text(RELEASE_RECORD)
+    if text is None:
+        return False
+    try:
+        record = json.loads(text)
+        released_in = record["boot_id"]
+    except (ValueError, KeyError, TypeError):
+        raise PcieLinkError("%s is not the collection's record of released GPU links ({\"boot_id\": ...}); fix or "
+                            "remove it" % RELEASE_RECORD)
+    return released_in == boot_id(root)
+
+
+def record_release(root):
+    """Note that this boot released the links (the rule file is gone, the links are not back yet)."""
+    root.write_config(RELEASE_RECORD, json.dumps({"boot_id": boot_id(root), "rule_file": RULES_FILE},
+                                                 sort_keys=True) + "\n", mode=0o644)
+
+
+def forget_release(root):
+    """The links are managed again (policy performance): no release is pending."""
+    return root.remove(RELEASE_RECORD)
 
 
 def link_dir(bdf):

@@ -244,7 +244,10 @@ udev_reloaded:
   returned: when O(scope=gpu_links)
   type: bool
 reboot_required:
-  description: With O(scope=gpu_links) and O(policy=default), whether links stay disabled until the next boot.
+  description:
+    - With O(scope=gpu_links) and O(policy=default), whether links stay disabled until the next boot.
+    - True in the run that removes the rule file and in every later run of the same boot (the release is recorded
+      with the boot's id, C(/proc/sys/kernel/random/boot_id), in C(/var/lib/inferops.amd/pcie_aspm_links.json)).
   returned: when O(scope=gpu_links)
   type: bool
 kernel_cmdline:
@@ -361,16 +364,23 @@ def apply_gpu_links(module, root, wanted):
         except pcie_links.PcieLinkError as exc:
             module.fail_json(msg=str(exc), **result)
     try:
+        pending = pcie_links.release_pending(root)
         rules, reloaded = udev_rules.install_rules_file(root, pcie_links.RULES_FILE, content,
                                                         module.check_mode, module.run_command)
-    except udev_rules.UdevRuleError as exc:
+        released = wanted == "default" and rules.before is not None
+        if not module.check_mode and released:
+            pcie_links.record_release(root)
+        elif not module.check_mode and wanted == "performance":
+            pcie_links.forget_release(root)
+    except (udev_rules.UdevRuleError, pcie_links.PcieLinkError, IOError, OSError) as exc:
         module.fail_json(msg=str(exc), **result)
     result.update(
         changed=bool(writes) or rules.changed,
         links=pcie_links.describe_links(ends, writes, names),
         rule_file_changed=rules.changed,
         udev_reloaded=reloaded,
-        reboot_required=wanted == "default" and rules.before is not None,
+        # the links stay as they were until the next boot: in the run that released them and every later one
+        reboot_required=wanted == "default" and (released or pending),
     )
     if module._diff:
         result["diff"] = [links_diff(result["links"]), rules.diff()]

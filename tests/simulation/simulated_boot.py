@@ -30,6 +30,7 @@ import shlex
 import subprocess
 import sys
 import time
+import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -45,6 +46,7 @@ from ansible_collections.inferops.amd.plugins.module_utils._simulated_sysfs impo
 
 THP_ENABLED = "/sys/kernel/mm/transparent_hugepage/enabled"
 PROC_CMDLINE = "/proc/cmdline"
+BOOT_ID = "/proc/sys/kernel/random/boot_id"
 PAGE_SIZE = 4096
 
 # Attributes whose value the kernel forgets at reboot, by file name.  The
@@ -125,6 +127,9 @@ class SimulatedHost(SimulatedSysfs):
         """Simulate a reboot: boot defaults back, command line from the bootloader, boot hooks run."""
         cmdline = self.next_boot_cmdline()
         self._store(PROC_CMDLINE, cmdline + "\n")
+        # drivers/char/random.c: every boot has a new random boot_id
+        os.makedirs(os.path.dirname(self._real(BOOT_ID)), exist_ok=True)
+        self._store(BOOT_ID, str(uuid.uuid4()) + "\n")
         for path, content in self.config.get("boot_defaults", {}).items():
             if os.path.isfile(self._real(path)):
                 self._store(path, content)
