@@ -36,7 +36,12 @@ _FIELD = re.compile(r'^(?P<key>[a-z_]+)=(?P<value>"[^\n]*"|[^\n]*)$')
 
 
 def parse_grubby_info(text):
-    """Entries of ``grubby --info`` output as dicts (quotes removed)."""
+    """Entries of ``grubby --info`` output as dicts (quotes removed).
+
+    Each entry starts with ``index=`` (grubby.c printEntry(), grubby-bls print_info()); the C grubby
+    prints ``lba`` and ``boot=`` of a legacy GRUB config before the first one (displayInfo()), which
+    belong to no entry.
+    """
     entries = []
     for line in (text or "").splitlines():
         match = _FIELD.match(line.strip())
@@ -45,9 +50,10 @@ def parse_grubby_info(text):
         key, value = match.group("key"), match.group("value")
         if value.startswith('"') and value.endswith('"') and len(value) >= 2:
             value = value[1:-1]
-        if key == "index" or not entries:
+        if key == "index":
             entries.append({})
-        entries[-1][key] = value
+        if entries:
+            entries[-1][key] = value
     return entries
 
 
