@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from tests.simulation.ollama_release import build as build_release
+from tests.simulation.ollama_release import build as build_release, sha256 as build_sha256
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLAYBOOK = """
@@ -47,7 +47,7 @@ def play(tmp_path):
     """Run the role against one scratch root; returns (returncode, output, recap)."""
     roots = []
 
-    def run(root, check=False, **variables):
+    def run(root, check=False, path=None, **variables):
         roots.append(root)
         inventory = tmp_path / "inventory.ini"
         inventory.write_text("sim ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
@@ -60,7 +60,9 @@ def play(tmp_path):
         if check:
             argv.append("--check")
         env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_FORCE_COLOR="0")
+                   ANSIBLE_FORCE_COLOR="0", INFEROPS_SIMULATION="1")
+        if path:
+            env["PATH"] = path
         proc = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
         output = proc.stdout + proc.stderr
         recap = re.search(r"sim\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output)
@@ -76,6 +78,34 @@ def read(root, path):
         return handle.read()
 
 
+def installation(root):
+    """{path under /usr/local: file bytes, link target or a folder mark}: the installed Ollama and its neighbours."""
+    top = os.path.join(root, "usr/local")
+    found = {}
+    for folder, subdirs, files in os.walk(top):
+        for name in subdirs + files:
+            full = os.path.join(folder, name)
+            if os.path.islink(full):
+                found[os.path.relpath(full, top)] = ("link", os.readlink(full))
+            elif os.path.isdir(full):
+                found[os.path.relpath(full, top)] = ("dir",)
+            else:
+                with open(full, "rb") as handle:
+                    found[os.path.relpath(full, top)] = ("file", handle.read())
+    return found
+
+
+def path_without(folder, left_out):
+    """A PATH with every command of this one but ``left_out`` (links gathered in ``folder``)."""
+    os.makedirs(folder)
+    for directory in [os.path.dirname(sys.executable)] + os.environ.get("PATH", "").split(os.pathsep):
+        for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else ():
+            link = os.path.join(folder, name)
+            if name != left_out and not os.path.lexists(link):
+                os.symlink(os.path.join(directory, name), link)
+    return folder
+
+
 def test_offline_install_vulkan_backend_models_and_idempotence(scratch_host, play, tmp_path):
     root = scratch_host("rx9070xt_chipset")
     variables = dict(build_release(str(tmp_path / "release"), "0.32.15"), ollama_models=["qwen3:8b", "gemma3"])
@@ -88,6 +118,8 @@ def test_offline_install_vulkan_backend_models_and_idempotence(scratch_host, pla
     # came from the archive; the recorded hipblaslt did not survive).
     assert not os.path.exists(os.path.join(root, "usr/local/lib/ollama/rocm"))
     assert os.path.exists(os.path.join(root, "usr/local/lib/ollama/rocm_v7_2/libggml-hip.so"))
+    # unpacked beside the installed libraries and swapped in: neither folder stays
+    assert sorted(os.listdir(os.path.join(root, "usr/local/lib"))) == ["ollama"]
     assert "ollama version is 0.32.15" in subprocess.run(
         [os.path.join(root, "usr/local/bin/ollama"), "--version"], capture_output=True, text=True, check=True).stdout
 
@@ -197,3 +229,86 @@ def test_tree_without_ollama_is_left_alone(scratch_host, play, tmp_path):
     assert (report["backend_before"], report["backend_after"], report["verified"]) == (None, None, None)
     assert recap["changed"] == 0
     assert not os.path.exists(os.path.join(root, "etc/systemd/system/ollama.service"))
+
+
+def test_a_failing_unpack_leaves_the_installed_ollama_as_it_was(scratch_host, play, tmp_path):
+    # A download cut short: the ROCm archive, unpacked after the base one, is half there.
+    root = scratch_host("rx9070xt_chipset")
+    variables = build_release(str(tmp_path / "release"), "0.32.15")
+    rocm = variables["ollama_rocm_archive_src"]
+    with open(rocm, "r+b") as handle:
+        handle.truncate(os.path.getsize(rocm) // 2)
+    variables["ollama_rocm_archive_checksum"] = build_sha256(rocm)
+    before = installation(root)
+    rc, output, recap = play(root, **variables)
+    assert rc != 0 and recap["failed"] == 1
+    flat = " ".join(output.split())
+    assert "Ollama 0.32.15 was not installed (Unpack the archives into the staging folder: " in flat
+    assert "keeps the Ollama it had" in flat
+    assert installation(root) == before
+    assert "0.15.5" in subprocess.run([os.path.join(root, "usr/local/bin/ollama"), "--version"],
+                                      capture_output=True, text=True, check=True).stdout
+
+
+def test_a_missing_zstd_is_named_before_anything_changes(scratch_host, play, tmp_path):
+    root = scratch_host("rx9070xt_chipset")
+    variables = build_release(str(tmp_path / "release"), "0.32.15")
+    before = installation(root)
+    rc, output, recap = play(root, path=path_without(str(tmp_path / "bin"), "zstd"), **variables)
+    assert rc != 0 and recap["failed"] == 1 and recap["changed"] == 0
+    assert ("zstd is not installed on sim, and Ollama 0.32.15 comes as ollama-linux-amd64.tar.zst, "
+            "ollama-linux-amd64-rocm.tar.zst (zstd-compressed from 0.14.0): install the zstd package." in
+            " ".join(output.split()))
+    assert installation(root) == before
+
+
+def test_a_release_without_the_expected_layout_is_not_swapped_in(scratch_host, play, tmp_path):
+    # An archive that unpacks fine but is no Ollama release: the base archive given for the ROCm one too.
+    root = scratch_host("rx9070xt_chipset")
+    variables = build_release(str(tmp_path / "release"), "0.32.15")
+    variables.update(ollama_rocm_archive_src=variables["ollama_archive_src"],
+                     ollama_rocm_archive_checksum=variables["ollama_archive_checksum"])
+    before = installation(root)
+    rc, output, recap = play(root, **variables)
+    assert rc != 0 and recap["failed"] == 1
+    assert "the archives of Ollama 0.32.15 unpacked without lib/ollama/rocm_v7_2" in " ".join(output.split())
+    assert installation(root) == before
+
+
+def test_a_failed_swap_puts_the_installed_libraries_back(scratch_host, play, tmp_path):
+    # The last rename cannot happen (a folder holds the executable's place): the libraries, moved first, go back.
+    root = scratch_host("rx9070xt_chipset")
+    binary = os.path.join(root, "usr/local/bin/ollama")
+    os.unlink(binary)
+    os.makedirs(os.path.join(binary, "in-the-way"))
+    before = installation(root)
+    rc, output, recap = play(root, **build_release(str(tmp_path / "release"), "0.32.15"))
+    assert rc != 0 and recap["failed"] == 1
+    assert "Ollama 0.32.15 was not installed (Move the staged executable into place: " in " ".join(output.split())
+    assert installation(root) == before
+
+
+def test_check_mode_install_reports_it_and_unpacks_nothing(scratch_host, play, tmp_path):
+    root = scratch_host("rx9070xt_chipset")
+    before = installation(root)
+    rc, output, recap = play(root, check=True, **build_release(str(tmp_path / "release"), "0.32.15"))
+    assert rc == 0, output
+    assert recap["changed"] > 0
+    assert "would unpack base and rocm archive(s)" in " ".join(output.split())
+    assert installation(root) == before
+
+
+def test_libraries_an_interrupted_install_set_aside_are_put_back(scratch_host, play, tmp_path):
+    # A run stopped between setting the installed libraries aside and moving the new ones in; this run's
+    # archive is corrupt, so the libraries set aside are all the host has.
+    root = scratch_host("rx9070xt_chipset")
+    libraries = os.path.join(root, "usr/local/lib/ollama")
+    before = installation(root)
+    os.rename(libraries, libraries + ".inferops-previous")
+    variables = build_release(str(tmp_path / "release"), "0.32.15")
+    with open(variables["ollama_archive_src"], "wb") as handle:
+        handle.write(b"not an archive\n")
+    variables["ollama_archive_checksum"] = build_sha256(variables["ollama_archive_src"])
+    rc, output, recap = play(root, **variables)
+    assert rc != 0 and "Ollama 0.32.15 was not installed" in " ".join(output.split())
+    assert installation(root) == before

@@ -8,22 +8,23 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "vm"))
 import apt_sources  # noqa: E402  (tests/vm is not a package: vmctl.py runs as a script)
 
-# Formats from sources.list(5); the deb822 file is this CI machine's own debian.sources.
+# Formats from sources.list(5); the deb822 file is laid out as this CI machine's own debian.sources,
+# with placeholder hosts (.invalid, RFC 2606) where it names Debian's and a third party's archives.
 DEBIAN_SOURCES = """Types: deb
-# http://snapshot.debian.org/archive/debian/20250520T000000Z
-URIs: http://deb.debian.org/debian
+# http://snapshot.example.invalid/archive/debian/20250520T000000Z
+URIs: http://mirror.example.invalid/debian
 Suites: bookworm bookworm-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
 Types: deb
-URIs: http://deb.debian.org/debian-security
+URIs: http://security.example.invalid/debian-security
 Suites: bookworm-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 """
 NODESOURCE = """Types: deb
-URIs: https://deb.nodesource.com/node_20.x
+URIs: https://nodejs.example.invalid/node_20.x
 Suites: nodistro
 Components: main
 """
@@ -53,13 +54,13 @@ def apt_etc(tmp_path, sources_list=None, **parts):
 
 def test_deb822_sources_give_the_archive_of_the_suite_not_security(tmp_path, scripts):
     etc = apt_etc(tmp_path, nodesource__sources=NODESOURCE, debian__sources=DEBIAN_SOURCES)
-    assert apt_sources.debian_mirror("bookworm", etc, scripts) == "http://deb.debian.org/debian"
+    assert apt_sources.debian_mirror("bookworm", etc, scripts) == "http://mirror.example.invalid/debian"
 
 
 def test_a_local_mirror_in_sources_list_is_used(tmp_path, scripts):
     etc = apt_etc(tmp_path, "# local cache\ndeb [arch=amd64 signed-by=/k.gpg] "
                   "http://apt-cache.lan:3142/debian/ bookworm main contrib\n"
-                  "deb http://security.debian.org/debian-security bookworm-security main\n")
+                  "deb http://security.example.invalid/debian-security bookworm-security main\n")
     assert apt_sources.debian_mirror("bookworm", etc, scripts) == "http://apt-cache.lan:3142/debian"
 
 
@@ -74,16 +75,16 @@ def test_disabled_stanzas_deb_src_and_lines_without_main_are_ignored(tmp_path, s
                   off__sources="Enabled: no\nTypes: deb\nURIs: http://off.example/debian\n"
                                "Suites: bookworm\nComponents: main\n",
                   debian__sources=DEBIAN_SOURCES)
-    assert apt_sources.debian_mirror("bookworm", etc, scripts) == "http://deb.debian.org/debian"
+    assert apt_sources.debian_mirror("bookworm", etc, scripts) == "http://mirror.example.invalid/debian"
 
 
 def test_a_mirror_of_another_debian_release_serves_the_suite(tmp_path, scripts):
     etc = apt_etc(tmp_path, debian__sources=DEBIAN_SOURCES.replace("bookworm", "trixie"))
-    assert apt_sources.debian_mirror("bookworm", etc, scripts) == "http://deb.debian.org/debian"
+    assert apt_sources.debian_mirror("bookworm", etc, scripts) == "http://mirror.example.invalid/debian"
 
 
 def test_no_debian_archive_is_a_clear_error_naming_the_override(tmp_path, scripts):
-    etc = apt_etc(tmp_path, "deb http://archive.ubuntu.com/ubuntu noble main\n",
+    etc = apt_etc(tmp_path, "deb http://ubuntu.example.invalid/ubuntu noble main\n",
                   nodesource__sources=NODESOURCE)
     with pytest.raises(apt_sources.NoMirror) as err:
         apt_sources.debian_mirror("bookworm", etc, scripts)
