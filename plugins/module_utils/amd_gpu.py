@@ -30,8 +30,26 @@ KNOWN_DEVICES = {
     "0x7551": ("Radeon AI PRO R9700 (Navi 48)", False),
     "0x1586": ("Radeon 8050S / 8060S Graphics (Strix Halo)", True),
 }
-# gfx targets of APUs: an unknown device id with one of these is integrated.
-INTEGRATED_GFX_TARGETS = ("gfx1151", "gfx1150", "gfx1152", "gfx1103", "gfx1037", "gfx1036", "gfx1035", "gfx90c")
+
+# Whether a GPU is integrated is the kernel's AMD_IS_APU flag, set in two places:
+# * amdgpu_discovery.c amdgpu_discovery_set_ip_blocks(): by GC IP version for every chip found
+#   through IP discovery (Raven and later), the "adev->flags |= AMD_IS_APU" switch;
+APU_GC_IP_VERSIONS = (
+    (9, 1, 0), (9, 2, 2), (9, 3, 0), (10, 1, 3), (10, 1, 4), (10, 3, 1), (10, 3, 3), (10, 3, 6), (10, 3, 7),
+    (11, 0, 1), (11, 0, 4), (11, 5, 0), (11, 5, 1), (11, 5, 2),
+)
+# * amdgpu_drv.c pciidlist[]: "CHIP_...|AMD_IS_APU" per PCI device id, for the chips that predate IP
+#   discovery; of those KFD serves Kaveri and Carrizo, and Raven is listed there by device id too.
+APU_DEVICE_IDS = ("0x15dd", "0x15d8")  # Raven, Picasso: CHIP_RAVEN|AMD_IS_APU
+APU_PRE_DISCOVERY_KFD_TARGETS = (70000, 80001)  # kgd2kfd_probe(): CHIP_KAVERI, CHIP_CARRIZO
+# This collection sees a GPU's KFD gfx_target_version, not its GC IP version; kfd_device.c
+# kgd2kfd_probe() maps one to the other (several GC versions share a target: Mendocino's
+# GC 10.3.7 reports 100306 like Raphael's 10.3.6, Van Gogh's GC 10.3.1 reports 100303).
+KFD_TARGET_OF_GC_IP = {
+    (9, 1, 0): 90002, (9, 2, 2): 90002, (9, 3, 0): 90012, (10, 1, 3): 100103, (10, 1, 4): 100103,
+    (10, 3, 1): 100303, (10, 3, 3): 100305, (10, 3, 6): 100306, (10, 3, 7): 100306,
+    (11, 0, 1): 110003, (11, 0, 4): 110003, (11, 5, 0): 110500, (11, 5, 1): 110501, (11, 5, 2): 110502,
+}
 RDNA4_GFX_TARGETS = ("gfx1200", "gfx1201")
 STRIX_HALO_GFX_TARGETS = ("gfx1151",)
 
@@ -42,6 +60,20 @@ def gfx_target_name(version):
         return None
     major, minor, stepping = version // 10000, (version // 100) % 100, version % 100
     return "gfx%d%d%x" % (major, minor, stepping)
+
+
+# gfx targets of APUs: an unknown device id with one of these is integrated (gfx902, gfx90c, gfx1013,
+# gfx1033, gfx1035, gfx1036, gfx1103, gfx1150, gfx1151, gfx1152, gfx700, gfx801).
+INTEGRATED_GFX_TARGETS = tuple(sorted(set(
+    [gfx_target_name(KFD_TARGET_OF_GC_IP[gc]) for gc in APU_GC_IP_VERSIONS]
+    + [gfx_target_name(version) for version in APU_PRE_DISCOVERY_KFD_TARGETS])))
+
+
+def is_integrated(device_id, gfx_target):
+    """The kernel's AMD_IS_APU decision, from the PCI device id and the KFD gfx target."""
+    if device_id in KNOWN_DEVICES:
+        return KNOWN_DEVICES[device_id][1]
+    return (device_id or "").lower() in APU_DEVICE_IDS or gfx_target in INTEGRATED_GFX_TARGETS
 
 
 def parse_kfd_properties(text):
@@ -127,7 +159,8 @@ def describe_gpu(root, bdf, gfx_targets):
     base = pci_devices.device_path(bdf)
     device_id = root.read_value(base + "/device")
     gfx_target = gfx_targets.get(bdf)
-    name, integrated = KNOWN_DEVICES.get(device_id, (None, gfx_target in INTEGRATED_GFX_TARGETS))
+    name = KNOWN_DEVICES.get(device_id, (None, None))[0]
+    integrated = is_integrated(device_id, gfx_target)
     chain = pci_devices.bridge_chain(root, bdf)
     return {
         "pci_address": bdf,

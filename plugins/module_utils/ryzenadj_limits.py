@@ -17,6 +17,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import math
+
 # Two values closer than this are the same limit: the table prints three
 # decimals of a float, and firmware reads back e.g. 31.000002 for 31 W.
 TOLERANCE = 0.1
@@ -112,14 +114,25 @@ def requested_limits(params):
         value = params.get(spec.option)
         if value is None:
             continue
+        unit = "degrees C" if spec.unit == "C" else "W"
+        if not _is_finite_number(value):
+            raise LimitError("%s=%s is not a number of %s; give a value between %g and %g %s" % (
+                spec.option, value, unit, spec.low, spec.high, unit))
         if not spec.low <= value <= spec.high:
             hint = ""
             if spec.unit == "W" and value >= 1000:
                 hint = " (this looks like milliwatts: give watts, e.g. %s=%g)" % (spec.option, value / 1000.0)
-            raise LimitError("%s=%g is outside %g..%g %s%s" % (
-                spec.option, value, spec.low, spec.high, "degrees C" if spec.unit == "C" else "W", hint))
+            raise LimitError("%s=%g is outside %g..%g %s%s" % (spec.option, value, spec.low, spec.high, unit, hint))
         found.append((spec, float(value)))
     return found
+
+
+def _is_finite_number(value):
+    """A real number; ``inf`` and ``nan`` (which Ansible's float type accepts) are not limits."""
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def plan_limits(requested, info, caps=None):

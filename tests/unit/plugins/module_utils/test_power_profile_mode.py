@@ -181,8 +181,33 @@ def test_unknown_name_lists_allowed_names_without_custom():
         "allowed: BOOTUP_DEFAULT, 3D_FULL_SCREEN, VIDEO, VR, COMPUTE")
 
 
-def test_custom_is_not_selectable_by_index():
+def test_custom_is_listed_but_not_selectable_by_index():
     modes = parse_power_profile_mode(SMU14)
     assert "CUSTOM" not in selectable_profiles(modes)
-    with pytest.raises(PowerProfileModeError, match="'CUSTOM' is not offered"):
-        profile_index(modes, "CUSTOM")
+    with pytest.raises(PowerProfileModeError) as caught:
+        profile_index(modes, "custom")
+    message = str(caught.value)
+    assert "not offered" not in message
+    assert "is listed by this card (index 6) but cannot be selected by its index alone" in message
+    assert message.endswith("allowed: BOOTUP_DEFAULT, 3D_FULL_SCREEN, POWER_SAVING, VIDEO, VR, COMPUTE, WINDOW_3D")
+
+
+def smu13_0_7_text(active, with_index=True):
+    """smu_v13_0_7_get_power_profile_mode(): 30 spaces, "%d %-14s%s" with "* "/"  " per mode, then "%-30s" rows."""
+    head = "".join(("%d %-14s%s" % (i, name, "* " if i == active else "  ")) if with_index else
+                   ("%-14s%s" % (name, "* " if i == active else "  ")) for i, name in enumerate(ALL_EIGHT))
+    row = "%-30s" % "Gfx_ActiveHystLimit" + "".join("%-16d" % 0 for _ in ALL_EIGHT)
+    return " " * 30 + head + "\n" + row + "\n"
+
+
+@pytest.mark.parametrize("active", range(8))
+@pytest.mark.parametrize("with_index", [True, False])
+def test_navi33_mode_row_marks_any_mode_after_its_padded_name(active, with_index):
+    modes = parse_power_profile_mode(smu13_0_7_text(active, with_index))
+    assert [(m.index, m.name) for m in modes] == list(enumerate(ALL_EIGHT))
+    assert active_profile(modes) == ALL_EIGHT[active]
+
+
+def test_star_after_padding_on_a_per_line_layout_still_belongs_to_the_name():
+    modes = parse_power_profile_mode(" 0 BOOTUP_DEFAULT \n 5        COMPUTE   *\n")
+    assert active_profile(modes) == "COMPUTE"

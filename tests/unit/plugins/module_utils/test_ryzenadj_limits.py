@@ -90,3 +90,18 @@ def test_implausible_values_are_refused(params, words):
     with pytest.raises(ryzenadj_limits.LimitError) as error:
         ryzenadj_limits.requested_limits(params)
     assert str(error.value) == words
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_a_value_that_is_no_number_is_named_with_the_allowed_range(value):
+    with pytest.raises(ryzenadj_limits.LimitError) as caught:
+        ryzenadj_limits.requested_limits({"stapm_limit": value})
+    message = str(caught.value)
+    assert message == "stapm_limit=%s is not a number of W; give a value between 1 and 300 W" % value
+    assert "milliwatts" not in message
+
+
+def test_an_infinite_temperature_names_degrees():
+    with pytest.raises(ryzenadj_limits.LimitError, match=r"^tctl_temp=inf is not a number of degrees C; "
+                                                          r"give a value between 40 and 105 degrees C$"):
+        ryzenadj_limits.requested_limits({"tctl_temp": float("inf")})
