@@ -15,9 +15,26 @@ list that says how the path is kept:
   the collection's own persisted files);
 * ``name``: an empty file of the same name (libraries, kernel images: the
   collection only looks at their names, and they are big);
-* ``tool``: a small shell script in place of the executable that replays the
-  recorded output of the tool's read-only command (``ryzenadj --info``,
-  ``ollama --version``) and refuses everything else.
+* ``tool``: the executable's presence only, as an empty, non-executable
+  (0644) file at its path, listed in the manifest's ``tool_paths``; the
+  output of the tool's read-only command (``ryzenadj --info``,
+  ``ollama --version``) is recorded as data in
+  ``.inferops-capture/tools/<name>.json`` (argv, rc, stdout, stderr).
+
+A capture is data: no member is executable (content files lose their
+execute bits too) and none is a script standing in for a tool, so replaying
+a capture, even a crafted one, has nothing of it to run.  A tool stays an
+empty file at its place rather than being left out because the readers ask
+two different questions of it.  Those that only look at the place keep
+working on an extracted capture (:func:`ollama_install.find_install` finds
+the install and its library folder next to the binary, ``tar tvf`` shows
+where each tool was).  Tool discovery, :meth:`SysRoot.find_tool`, asks
+whether there is something to run and requires the execute bit: it finds
+nothing, which is the truth of an extracted capture, so facts say no tool
+there and a module that needs one says it is not installed instead of
+running a file of the archive.  Turning a capture into a host whose tools
+answer is the replay's work (tests/simulation/scratch_host.py installs
+stand-ins from the test suite at ``tool_paths``, reading the JSON records).
 
 Archive members are machine paths (``sys/bus/pci/devices/0000:03:00.0``),
 sysfs symlinks stay symlinks (an absolute target is rewritten relative, so it
@@ -47,12 +64,13 @@ from ansible_collections.inferops.amd.plugins.module_utils.bootloader import det
 from ansible_collections.inferops.amd.plugins.module_utils.bootloader import grub as bootloader_grub
 from ansible_collections.inferops.amd.plugins.module_utils.bootloader import grub_defaults
 from ansible_collections.inferops.amd.plugins.module_utils.bootloader import systemd_boot as bootloader_systemd_boot
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import PathRecorder, SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import PathRecorder, SysRoot, SysRootError
 
 # Kept equal to galaxy.yml's version by tests/unit/plugins/module_utils/test_hardware_capture.py
 # (a module runs from a zip and cannot read the collection's MANIFEST.json).
 COLLECTION_VERSION = "0.1.0"
-FORMAT = 1
+# 2: tools are empty 0644 files plus .inferops-capture/tools/<name>.json (1 had replay shell scripts).
+FORMAT = 2
 META_DIR = ".inferops-capture"
 MANIFEST = META_DIR + "/manifest.json"
 # No attribute or bootloader file the collection reads comes near this; bigger files keep their name only.
@@ -188,7 +206,7 @@ class Capture:
         self.links = {}          # machine path -> link target as stored
         self.rewritten_links = {}
         self.placeholders = set()
-        self.stubs = {}          # machine path -> tool name
+        self.tool_paths = {}     # machine path of an executable -> tool name
         self.unreadable = {}
         self.refused = {}
         self.redacted = []
@@ -274,7 +292,7 @@ class Capture:
         kind = "tool" if hint else kind_of(resolved)
         if kind == "tool":
             if info.st_mode & 0o111:
-                self.stubs[resolved] = hint or os.path.basename(resolved)
+                self.tool_paths[resolved] = hint or os.path.basename(resolved)
             return
         if kind == "name" or listed_only or info.st_size > MAX_CONTENT_BYTES:
             if resolved not in self.files:
@@ -298,7 +316,8 @@ class Capture:
                 self.redacted.append(resolved)
                 data = cleaned.encode("utf-8")
         self.placeholders.discard(resolved)
-        self.files[resolved] = (data, info.st_mode & 0o777)
+        # Read and write bits only: no member of a capture is executable.
+        self.files[resolved] = (data, info.st_mode & 0o666)
 
     def add_listing(self, folder):
         """Keep a listed folder's entries (names; symlinks as symlinks)."""
@@ -321,21 +340,6 @@ class Capture:
                 self.add(child, listed_only=True)
 
 
-def tool_stub(name, argv, output, returncode):
-    """A replay of ``name argv``: prints the recorded output, refuses anything else."""
-    return (
-        "#!/bin/sh\n"
-        "# inferops.amd hardware_capture: %(name)s was recorded, not copied.\n"
-        "if [ \"$*\" = %(args)s ]; then\n"
-        "cat <<'INFEROPS_CAPTURE_EOF'\n%(output)s\nINFEROPS_CAPTURE_EOF\n"
-        "exit %(rc)d\n"
-        "fi\n"
-        "echo \"%(name)s: recorded by inferops.amd hardware_capture; only '%(shown)s' is replayed\" >&2\n"
-        "exit 1\n"
-    ) % {"name": name, "args": "'%s'" % " ".join(argv), "output": output.rstrip("\n"), "rc": returncode,
-         "shown": "%s %s" % (name, " ".join(argv))}
-
-
 def build(source, run_tool, now=None):
     """Collect a capture of ``source``; return (capture, manifest).
 
@@ -349,11 +353,18 @@ def build(source, run_tool, now=None):
     for folder in sorted(recorder.listed):
         capture.add_listing(folder)
     tools = {}
-    for stub_path, name in sorted(capture.stubs.items()):
+    for tool_path, name in sorted(capture.tool_paths.items()):
         argv = TOOL_COMMANDS.get(name)
-        if argv and name not in tools:
-            rc, out, err = run_tool(capture.source.path(stub_path), argv)
-            tools[name] = {"argv": [name] + argv, "rc": rc, "stdout": out, "stderr": err[-2000:]}
+        if not argv or name in tools or "tool %s" % name in errors:
+            continue
+        try:
+            # On a tree the tool is a file of the tree: it runs only where the simulation is switched on.
+            capture.source.refuse_tree_code("%s %s" % (tool_path, " ".join(argv)))
+        except SysRootError as exc:
+            errors["tool %s" % name] = str(exc)
+            continue
+        rc, out, err = run_tool(capture.source.path(tool_path), argv)
+        tools[name] = {"argv": [name] + argv, "rc": rc, "stdout": out, "stderr": err[-2000:]}
     now = now or datetime.datetime.now(datetime.timezone.utc)
     manifest = {
         "format": FORMAT,
@@ -368,7 +379,7 @@ def build(source, run_tool, now=None):
         "folders": len(capture.folders),
         "placeholders": sorted(capture.placeholders),
         "tools": dict((name, dict((k, v) for k, v in info.items() if k != "stdout")) for name, info in tools.items()),
-        "tool_stubs": sorted(capture.stubs),
+        "tool_paths": dict(capture.tool_paths),
         "rewritten_links": capture.rewritten_links,
         "redacted": sorted(capture.redacted),
         "unreadable": capture.unreadable,
@@ -395,17 +406,14 @@ def _members(capture):
         members.append((folder.lstrip("/"), tarfile.DIRTYPE, 0o755, "", b""))
     for path, target in sorted(capture.links.items()):
         members.append((path.lstrip("/"), tarfile.SYMTYPE, 0o777, target, b""))
-    for path in sorted(capture.placeholders):
+    # A tool's place is an empty file like a name-only one; a path listed as both is one member.
+    for path in sorted((capture.placeholders | set(capture.tool_paths)) - set(capture.files)):
         members.append((path.lstrip("/"), tarfile.REGTYPE, 0o644, "", b""))
     for path, (data, mode) in sorted(capture.files.items()):
         members.append((path.lstrip("/"), tarfile.REGTYPE, mode, "", data))
-    for path, name in sorted(capture.stubs.items()):
-        info = capture.tool_outputs.get(name)
-        text = tool_stub(name, info["argv"][1:], info["stdout"], info["rc"]) if info else tool_stub(
-            name, ["--inferops-not-recorded"], "", 1)
-        members.append((path.lstrip("/"), tarfile.REGTYPE, 0o755, "", text.encode("utf-8")))
     for name, info in sorted(capture.tool_outputs.items()):
-        members.append(("%s/tools/%s.txt" % (META_DIR, name), tarfile.REGTYPE, 0o644, "", info["stdout"].encode("utf-8")))
+        record = json.dumps(info, indent=2, sort_keys=True) + "\n"
+        members.append(("%s/tools/%s.json" % (META_DIR, name), tarfile.REGTYPE, 0o644, "", record.encode("utf-8")))
     return members
 
 

@@ -20,8 +20,10 @@ description:
     variables) wins over an allow list, so no secret can enter. Lines setting a GRUB password are removed.
   - Members are machine paths (C(sys/bus/pci/devices/0000:03:00.0)); sysfs symlinks stay symlinks, so
     C(readlink -f) works in the extracted tree, and extracting the archive gives a tree that works as O(sysroot).
-  - Libraries and kernel images keep only their name (empty files); executables are replaced by a small script
-    that replays the recorded output of their read-only command and refuses everything else.
+  - Libraries and kernel images keep only their name (empty files). Executables are recorded as data only, never
+    copied, as an empty, non-executable file at their path (listed in the manifest's C(tool_paths)) and the argv,
+    exit status and output of their read-only command in C(.inferops-capture/tools/<name>.json). No member of the
+    archive is executable, so replaying a capture runs nothing from it.
   - C(.inferops-capture/manifest.json) in the archive holds the kernel release, the date, the collection version,
     the host class, what was left out and why (counts per rule), and a digest of the content.
   - See docs/capture.md for sending a capture with a bug report.
@@ -74,7 +76,7 @@ manifest:
   returned: always
   type: dict
   sample:
-    format: 1
+    format: 2
     captured_at: "2026-12-01T22:30:00Z"
     collection_version: 0.1.0
     kernel_release: 6.12.57+deb13-amd64

@@ -1,13 +1,15 @@
 """hardware_capture's allowlist: what may enter a capture, and how."""
 
+import json
 import os
 import re
 import tarfile
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import hardware_capture
+from ansible_collections.inferops.amd.plugins.module_utils import hardware_capture, ollama_install
 from ansible_collections.inferops.amd.plugins.module_utils.hardware_capture import kind_of, refusal
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 
@@ -102,12 +104,89 @@ def test_absolute_links_are_made_relative_and_big_files_keep_their_name(scratch_
     assert "/boot/vmlinuz-6.12.57+deb13-amd64" in manifest["placeholders"]
 
 
-def test_tool_stub_replays_the_recorded_command_only(tmp_path):
-    stub = tmp_path / "ryzenadj"
-    stub.write_text(hardware_capture.tool_stub("ryzenadj", ["--info"], "CPU Family: Strix Halo\n| STAPM LIMIT |", 0))
-    os.chmod(str(stub), 0o755)
-    import subprocess
-    info = subprocess.run([str(stub), "--info"], capture_output=True, text=True, check=False)
-    assert info.returncode == 0 and info.stdout == "CPU Family: Strix Halo\n| STAPM LIMIT |\n"
-    other = subprocess.run([str(stub), "-a", "85000"], capture_output=True, text=True, check=False)
-    assert other.returncode == 1 and "only 'ryzenadj --info' is replayed" in other.stderr
+RYZENADJ_INFO = "CPU Family: Strix Halo\n| STAPM LIMIT |    71.000 | stapm-limit        |\n"
+
+
+def recording_runner(calls):
+    """A ``run_tool`` that records what it was asked to run and answers like the tool would."""
+    def run_tool(path, argv):
+        calls.append((path, list(argv)))
+        if os.path.basename(path) == "ryzenadj":
+            return 0, RYZENADJ_INFO, "detected compatible ryzen_smu kernel module\n"
+        return 0, "ollama version is 0.12.3\n", ""
+    return run_tool
+
+
+def capture_archive(root, tmp_path, run_tool=None):
+    capture, manifest = hardware_capture.build(root, run_tool or recording_runner([]))
+    dest = str(tmp_path / "capture.tar.gz")
+    hardware_capture.write_archive(capture, manifest, dest, 0)
+    return dest, manifest
+
+
+def test_no_member_is_executable_and_tools_are_recorded_as_empty_files(scratch_host, tmp_path):
+    """A capture is data: nothing in it can be run, a tool is only its place (an empty 0644 file)."""
+    root = scratch_host("strix_halo_laptop_64g")
+    os.chmod(os.path.join(root, "etc/default/grub"), 0o755)  # an executable bit on a content file is dropped
+    dest, manifest = capture_archive(root, tmp_path)
+    with tarfile.open(dest) as handle:
+        for member in handle.getmembers():
+            assert member.isdir() or member.issym() or member.isfile(), member.name
+            if member.isfile():
+                assert member.mode & 0o7111 == 0, "%s has mode %o" % (member.name, member.mode)
+                assert not handle.extractfile(member).read().startswith(b"#!"), member.name
+        tools = dict((member.name, member) for member in handle.getmembers() if member.name.startswith("usr/"))
+    assert manifest["format"] == hardware_capture.FORMAT == 2
+    assert manifest["tool_paths"]["/usr/bin/ryzenadj"] == "ryzenadj"
+    assert manifest["tool_paths"]["/usr/sbin/tuned-adm"] == "tuned-adm"
+    for path in manifest["tool_paths"]:
+        member = tools[path.lstrip("/")]
+        assert member.isfile() and member.size == 0 and member.mode == 0o644
+    assert "tool_stubs" not in manifest
+
+
+def test_tool_output_is_recorded_as_data(scratch_host, tmp_path, monkeypatch):
+    """The read-only command runs once on the captured host; argv, exit status and output land in JSON."""
+    monkeypatch.setenv("INFEROPS_SIMULATION", "1")  # the captured host is a simulated tree
+    root = scratch_host("strix_halo_laptop_64g")
+    calls = []
+    dest, manifest = capture_archive(root, tmp_path, recording_runner(calls))
+    assert calls == [(os.path.join(root, "usr/bin/ryzenadj"), ["--info"])]
+    members = members_of(dest)
+    record = json.loads(members[".inferops-capture/tools/ryzenadj.json"].decode("utf-8"))
+    assert record == {"argv": ["ryzenadj", "--info"], "rc": 0, "stdout": RYZENADJ_INFO,
+                      "stderr": "detected compatible ryzen_smu kernel module\n"}
+    assert manifest["tools"]["ryzenadj"] == {"argv": ["ryzenadj", "--info"], "rc": 0,
+                                             "stderr": "detected compatible ryzen_smu kernel module\n"}
+    assert not [name for name in members if name.startswith(".inferops-capture/tools/") and
+                not name.endswith(".json") and name != ".inferops-capture/tools"]
+
+
+def test_a_tree_is_captured_without_running_its_tools_unless_the_simulation_is_on(
+        scratch_host, tmp_path, monkeypatch):
+    """Capturing a tree (not /) reads it; its ryzenadj is a file of the tree and runs only with INFEROPS_SIMULATION=1."""
+    root = scratch_host("strix_halo_laptop_64g")
+    monkeypatch.delenv("INFEROPS_SIMULATION", raising=False)
+    calls = []
+    dest, manifest = capture_archive(root, tmp_path, recording_runner(calls))
+    assert calls == [] and manifest["tools"] == {}
+    assert "INFEROPS_SIMULATION=1" in manifest["reader_errors"]["tool ryzenadj"]
+    assert manifest["tool_paths"]["/usr/bin/ryzenadj"] == "ryzenadj"  # its place is still recorded
+    assert not [name for name in members_of(dest) if name.startswith(".inferops-capture/tools/")
+                and name != ".inferops-capture/tools"]
+
+
+def test_an_extracted_capture_has_no_runnable_tool_but_keeps_where_tools_are(scratch_host, tmp_path, monkeypatch):
+    """Tool discovery (which needs X_OK) finds nothing to run; readers that only look at the place still work."""
+    monkeypatch.setenv("INFEROPS_SIMULATION", "1")  # the scratch host's own tools may be found and run
+    root = scratch_host("rx9070xt_chipset")
+    dest, manifest = capture_archive(root, tmp_path)
+    tree = str(tmp_path / "tree")
+    os.mkdir(tree)
+    with tarfile.open(dest) as handle:
+        handle.extractall(tree, filter="tar")
+    assert manifest["tool_paths"]["/usr/local/bin/ollama"] == "ollama"
+    extracted, source = SysRoot(tree), SysRoot(root)
+    for name in ("ollama", "systemctl", "udevadm", "update-grub"):
+        assert source.find_tool(name) is not None and extracted.find_tool(name) is None
+    assert ollama_install.find_install(extracted).binary == ollama_install.find_install(source).binary
