@@ -92,7 +92,8 @@ def same_argument(left, right):
 SHELL_METACHARACTERS = "$`\\';&|<>(){}*?[]#"
 
 # Arguments without which a host may not find or unlock its root file system, or
-# resume; ``absent`` refuses them unless allow_boot_critical is set.
+# resume; ``absent`` and ``present`` refuse them unless allow_boot_critical is set
+# (a ``present`` one replaces the value the host boots with, as silently as a removal).
 BOOT_CRITICAL = ("root", "rootflags", "rootfstype", "ro", "rw", "init", "cryptdevice", "cryptkey", "resume",
                  "resume_offset", "rd.luks.uuid", "rd.luks.name", "rd.luks.options", "rd.lvm.lv", "rd.lvm.vg",
                  "rd.md.uuid", "luks.uuid", "luks.name", "ostree", "systemd.machine_id", "boot", "rd.auto")
@@ -117,6 +118,14 @@ def normalize_argument(text):
         raise KernelArgumentError("kernel argument %r is not a string" % (text,))
     if "\n" in text or "\r" in text or "\0" in text:
         raise KernelArgumentError("kernel argument %r contains a line break or NUL; the command line is one line" % text)
+    control = sorted(set(char for char in text if ord(char) < 0x20 or ord(char) == 0x7f))
+    if control:
+        # A tab would be a separator to the kernel's next_arg() (isspace, lib/cmdline.c) but not to every
+        # bootloader file format; other control characters reach the kernel as bytes no tool shows.
+        raise KernelArgumentError("kernel argument %r contains the control character%s %s; only printable "
+                                  "characters (no byte below 0x20, no 0x7f) are allowed"
+                                  % (text, "s" if len(control) > 1 else "",
+                                     ", ".join("U+%04X" % ord(char) for char in control)))
     if not text.strip():
         raise KernelArgumentError("empty kernel argument; give name or name=value")
     refuse_metacharacters(text)
@@ -154,8 +163,8 @@ def validate_request(present, absent, allow_boot_critical=False):
 
     ``present`` names may appear once; an ``absent`` entry may be a bare name
     (every value goes) or an exact ``name=value``.  Nothing may be asked to
-    be both present and absent, and boot-critical names are not removed
-    unless ``allow_boot_critical``.
+    be both present and absent, and boot-critical names are neither removed
+    nor set (replacing the host's own value) unless ``allow_boot_critical``.
     """
     wanted = [normalize_argument(arg) for arg in require_list("present", present)]
     unwanted = [normalize_argument(arg) for arg in require_list("absent", absent)]
@@ -165,10 +174,17 @@ def validate_request(present, absent, allow_boot_critical=False):
         if name in seen and not same_argument(seen[name], arg):
             raise KernelArgumentError("'%s' and '%s' both asked for; give one value per name" % (seen[name], arg))
         seen[name] = arg
-    critical = [arg for arg in unwanted if argument_key(arg) in [name_key(name) for name in BOOT_CRITICAL]]
+    critical_keys = [name_key(name) for name in BOOT_CRITICAL]
+    critical = [arg for arg in unwanted if argument_key(arg) in critical_keys]
     if critical and not allow_boot_critical:
         raise KernelArgumentError("absent: %s would remove what the host needs to find, unlock or resume its root "
                                   "file system (boot-critical: %s); set allow_boot_critical: true if that is meant"
+                                  % (", ".join(critical), ", ".join(BOOT_CRITICAL)))
+    critical = [arg for arg in wanted if argument_key(arg) in critical_keys]
+    if critical and not allow_boot_critical:
+        raise KernelArgumentError("present: %s would set (and replace any other value of) what the host needs to "
+                                  "find, unlock or resume its root file system (boot-critical: %s); set "
+                                  "allow_boot_critical: true if that is meant"
                                   % (", ".join(critical), ", ".join(BOOT_CRITICAL)))
     for arg in unwanted:
         for keep in wanted:

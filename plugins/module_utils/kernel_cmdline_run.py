@@ -15,7 +15,7 @@ __metaclass__ = type
 import os
 import time
 
-from ansible_collections.inferops.amd.plugins.module_utils import kernel_cmdline
+from ansible_collections.inferops.amd.plugins.module_utils import config_text, kernel_cmdline
 from ansible_collections.inferops.amd.plugins.module_utils import kernel_cmdline_owners as owners_state
 from ansible_collections.inferops.amd.plugins.module_utils.bootloader.detect import NAMES, bootloader_class
 from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandError, CommandRunner
@@ -36,8 +36,9 @@ class KernelCmdlineRunError(Exception):
 def change_diff(before, change):
     """One diff per edited file; the argument list for the tool-driven backends."""
     if change.files:
-        return [{"before_header": path, "after_header": path, "before": old or "", "after": new}
-                for path, (old, new) in sorted(change.files.items())]
+        # module results are UTF-8: a byte that is not (a Latin-1 comment) shows as U+FFFD
+        return [{"before_header": path, "after_header": path, "before": config_text.printable(old or ""),
+                 "after": config_text.printable(new)} for path, (old, new) in sorted(change.files.items())]
     return [{"before_header": "kernel command line (configured)", "after_header": "kernel command line (configured)",
              "before": "\n".join(before) + "\n", "after": "\n".join(change.configured) + "\n"}]
 

@@ -15,8 +15,8 @@ description:
   - Makes arguments present on (or absent from) the kernel command line the bootloader uses at the next boot, and
     reports whether the running kernel still lacks them (RV(reboot_required)).
   - Every tuning of this collection that must survive a reboot ends here, for example C(pcie_aspm.policy=performance)
-    on RDNA4 hosts (000_801ea008df5064be.txt) or C(iommu=pt) and C(ttm.pages_limit=...) on Strix Halo
-    (001_102de17d7c33d8a2.txt).
+    on RDNA4 hosts (llama.cpp discussion 21043) or C(iommu=pt) and C(ttm.pages_limit=...) on Strix Halo
+    (the strix_halo_vllm performance page).
   - "Nothing is trusted to this module's own parsing: the GRUB defaults are also sourced by a real C(/bin/sh) (clean
     environment, from inside O(sysroot)) before and after the edit, and the module refuses, naming the file and line,
     when the shell reads them differently; after the change it reads back what will really boot (every normal entry's
@@ -36,22 +36,29 @@ description:
     C(grubby --update-kernel=ALL --args=... --remove-args=...); RV(added)/RV(removed) and the read-back cover every
     entry."
   - "kernelstub (Pop!_OS): reads C(/etc/kernelstub/configuration) and, only when it differs, runs
-    C(kernelstub --delete-options ... --add-options ...)."
+    C(kernelstub --delete-options ... --add-options ...). The module never writes that file itself; when kernelstub
+    fails or its result reads back wrong, the configuration and the C(loader/entries/Pop_OS-*.conf) entries it
+    rewrites are put back byte for byte."
   - "rpm-ostree (Fedora Atomic, Bazzite, bootc): reads C(rpm-ostree kargs) and, only when it differs, runs
     C(rpm-ostree kargs --delete-if-present=... --append-if-missing=...), which stages a deployment for the next boot;
     waits while another rpm-ostree transaction is in progress."
   - "systemd-boot: entries written by kernel-install get their options from C(/etc/kernel/cmdline), which is edited,
     then C(kernel-install add <version> <image>) runs for each kernel that already has such an entry. Entries written
     by hand (Arch's C(arch.conf)) have their C(options) lines edited in place: the default entry and every entry that is
-    not a fallback. Unified kernel images and managed arguments in C(/etc/kernel/cmdline.d) or C(/etc/cmdline.d) are
-    refused. On any failure every entry and file is restored and entries created meanwhile are removed."
+    not a fallback. Only the managed arguments' bytes change (CRLF endings, Latin-1 comments and spacing stay).
+    Boot counting names (C(<token>-<version>+3.conf), C(+2-1.conf)) are kernel-install's entries; when
+    C(/etc/kernel/tries) makes kernel-install write the entry under a new counter, the older file of that kernel is
+    removed (with a backup). Unified kernel images (C(EFI/Linux/*.efi), C(layout=uki) or C(layout=\"uki\") in
+    kernel-install's C(install.conf) or C(install.conf.d/*.conf) under C(/etc/kernel) or C(/usr/lib/kernel), a
+    mkinitcpio C(_uki=) preset) and managed arguments in C(/etc/kernel/cmdline.d) or C(/etc/cmdline.d) are refused.
+    On any failure every entry and file is restored and entries created meanwhile are removed."
   - Arguments with quotes, spaces or C(=) in the value (C(acpi_osi="!Windows 2020"), C(amdgpu.ppfeaturemask=0xffffffff))
     round-trip unchanged; a value with spaces and no quotes is written as C(name="value"). Both quoting styles the kernel
     accepts compare equal. grubby and kernelstub split at spaces, so they refuse values with spaces.
   - Parameter names compare with C(-) and C(_) alike, as the kernel does (C(parameq()) in kernel/params.c).
-  - Bad input (not a list, an empty argument or name, a name with spaces, a line break, shell or GRUB script
-    characters, an argument both present and absent, two values for one name, a boot-critical name in O(absent)) fails
-    before anything is read or touched.
+  - Bad input (not a list, an empty argument or name, a name with spaces, a line break or any other control character
+    (below 0x20, or 0x7f), shell or GRUB script characters, an argument both present and absent, two values for one name,
+    a boot-critical name in O(present) or O(absent)) fails naming the argument, before anything is read or touched.
 author:
   - inferops.amd contributors (@inferops)
 extends_documentation_fragment:
@@ -63,7 +70,10 @@ options:
       - A C(name=value) replaces any other value of the same name (and drops duplicates of that name) instead of adding a
         second one, so C(ttm.pages_limit=32505856) updates an older C(ttm.pages_limit=...).
       - A list of strings. A single string is refused rather than split by guesswork (so the type is C(raw)).
-      - Values may not contain shell or GRUB script characters (C($ ` \\ ' ; & | < > ( ) { } * ? [ ] #)).
+      - 'Values may not contain shell or GRUB script characters (C($ ` \ '' ; & | < > ( ) { } * ? [ ] #)) or control
+        characters (a byte below 0x20, such as a tab or an escape, or 0x7f).'
+      - "Boot-critical names (as listed under O(absent)) are refused unless O(allow_boot_critical=true): a C(name=value)
+        replaces the value the host boots with, so C(root=/dev/sdz9) would silently point the host at another disk."
     type: raw
     default: []
   absent:
@@ -76,7 +86,10 @@ options:
     default: []
   allow_boot_critical:
     description:
-      - Allow O(absent) to name an argument the host may need to find, unlock or resume its root file system.
+      - Allow O(present) and O(absent) to name an argument the host may need to find, unlock or resume its root file system
+        (C(root), C(ro), C(rw), C(rootflags), C(rootfstype), C(init), C(cryptdevice), C(resume), C(rd.luks.uuid),
+        C(rd.lvm.lv), C(systemd.machine_id) and the like). Setting one replaces the host's own value, removing one may
+        leave the host unbootable.
     type: bool
     default: false
   owner:
@@ -85,20 +98,26 @@ options:
       - On later runs with the same owner, an argument the owner recorded but no longer lists in O(present) is removed
         (unless another owner records it too). Arguments that were on the command line before are never recorded, so
         they are never removed on an owner's behalf.
+      - When an argument of the owner replaced the user's own value of the same name (C(pcie_aspm.policy=powersave)
+        set by hand), the user's argument is recorded too, and on release it takes the owner's place again, so the
+        name keeps the user's value instead of disappearing.
     type: str
   bootloader:
     description:
       - Which backend holds the command line. C(auto) looks in this order for rpm-ostree (C(/run/ostree-booted) and the
         tool), kernelstub (tool and C(/etc/kernelstub/configuration)), grubby, GRUB (C(/etc/default/grub) and
-        C(update-grub)/C(grub-mkconfig)/C(grub2-mkconfig)), systemd-boot (C(kernel-install) and a C(loader.conf)), and fails
-        naming all of them when none is found.
+        C(update-grub)/C(grub-mkconfig)/C(grub2-mkconfig)), systemd-boot (a C(loader/loader.conf) or a C(loader/entries)
+        folder in C(/boot), C(/efi) or C(/boot/efi)), and fails naming all of them when none is found.
     type: str
     default: auto
     choices: [auto, grub, grubby, systemd_boot, kernelstub, rpm_ostree]
   backup:
     description:
-      - Before editing a file (GRUB defaults, C(/etc/kernel/cmdline)), copy it to C(<file>.<pid>.<YYYY-MM-DD@HH:MM:SS>~)
-        next to it, the naming Ansible's own C(backup) options use. The copy never ends in C(.cfg), so GRUB does not source it.
+      - Before editing a file (GRUB defaults, C(/etc/kernel/cmdline), a loader entry), copy its bytes to
+        C(<file>.<pid>.<YYYY-MM-DD@HH-MM-SS>~) next to it, Ansible's own C(backup) naming with C(-) for C(:), which the
+        vfat file system of an ESP refuses. The copy never ends in C(.cfg), so GRUB does not source it.
+      - When the change fails, the files are put back byte for byte and read back; only then are the backups removed.
+        A file that cannot be put back keeps its backup, and the failure names both.
       - The tool-driven backends (grubby, kernelstub, rpm-ostree) edit nothing themselves and make no backup; rpm-ostree
         keeps the previous deployment anyway.
     type: bool
@@ -201,19 +220,25 @@ backup_file:
   description: The backup of the edited file (the first one when several GRUB files were edited).
   returned: when a backup was made
   type: str
-  sample: /etc/default/grub.12345.2026-11-22@20:15:00~
+  sample: /etc/default/grub.12345.2026-11-22@20-15-00~
 released:
   description: Arguments O(owner) had recorded and no longer asks for, removed by this run.
   returned: always
   type: list
   elements: str
   sample: [pcie_aspm.policy=performance]
+restored:
+  description: The user's own arguments that O(owner) had replaced and that this run put back in place of a released one.
+  returned: always
+  type: list
+  elements: str
+  sample: [pcie_aspm.policy=powersave]
 backup_files:
   description: Every backup made.
   returned: when a backup was made
   type: list
   elements: str
-  sample: [/etc/default/grub.12345.2026-11-22@20:15:00~]
+  sample: [/etc/default/grub.12345.2026-11-22@20-15-00~]
 """
 
 from ansible.module_utils.basic import AnsibleModule

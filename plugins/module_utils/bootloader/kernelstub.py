@@ -11,6 +11,14 @@ query), and changed only through ``kernelstub --delete-options`` and
 ``--add-options``, which split their value at spaces: values with spaces are
 refused for this backend.  Read-back checks the configuration and the boot entry
 kernelstub rewrote, ``<esp_path>/loader/entries/Pop_OS-current.conf``.
+
+The module never writes the configuration: kernelstub does (``Config.save_config`` in
+kernelstub/config.py dumps the whole JSON with ``indent=2``), so its bytes are kernelstub's
+business.  What the module owes is the way back: before kernelstub runs, the configuration's
+bytes and every ``*.conf`` of ``<esp_path>/loader/entries`` are recorded, and when kernelstub
+fails or its result reads back wrong they are put back byte for byte (entries it created are
+removed).  kernelstub may also have copied a kernel or touched NVRAM, which cannot be undone,
+so such a failure still reports ``changed``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -61,7 +69,7 @@ class BootloaderKernelstub(Bootloader):
         return root.find_tool("kernelstub") is not None and root.exists(CONFIG_FILE)
 
     def configured(self):
-        text = self.root.read_text(CONFIG_FILE)
+        text = self.root.read_config(CONFIG_FILE)
         if text is None:
             raise CmdlineError("%s does not exist" % CONFIG_FILE)
         return parse_kernelstub_config(text)
@@ -77,7 +85,16 @@ class BootloaderKernelstub(Bootloader):
         return CmdlineChange(plan.args, commands=[argv] if len(argv) > 1 else [], added=plan.added,
                              removed=plan.removed)
 
+    def _esp(self):
+        try:
+            esp = json.loads(self.root.read_config(CONFIG_FILE))["user"].get("esp_path", "/boot/efi")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            esp = "/boot/efi"
+        return esp.rstrip("/") if isinstance(esp, str) else "/boot/efi"
+
     def apply(self, change, backup_suffix):
+        self.transaction.keep(CONFIG_FILE)
+        self.transaction.keep_folder(self._esp() + "/loader/entries")
         for argv in change.commands:
             self.runner.run(argv)
         return []
@@ -89,17 +106,10 @@ class BootloaderKernelstub(Bootloader):
         if problem:
             raise CmdlineError("kernelstub reported success but %s holds '%s': %s"
                                % (CONFIG_FILE, join_cmdline(actual), problem))
-        try:
-            esp = json.loads(self.root.read_text(CONFIG_FILE))["user"].get("esp_path", "/boot/efi")
-        except (ValueError, KeyError, TypeError, AttributeError):
-            esp = "/boot/efi"
-        path = "%s/%s" % (esp.rstrip("/"), ENTRY)
-        text = self.root.read_text(path)
+        path = "%s/%s" % (self._esp(), ENTRY)
+        text = self.root.read_config(path)
         if text is not None:
             problem = missing_or_lost(LoaderEntry(path, text).options(), change.configured, present, absent)
             if problem:
                 raise CmdlineError("kernelstub reported success but %s does not boot it: %s" % (path, problem))
         return actual
-
-    def rollback(self, change):
-        return []
