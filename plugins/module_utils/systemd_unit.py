@@ -7,6 +7,9 @@
   systemd's quoting (systemd.service(5) "Command lines"): words holding
   white space or quotes are double-quoted, ``%`` is a specifier so it is
   doubled, ``$`` would expand an environment variable so it is doubled.
+* :func:`find_unit_file` finds the file systemd would load for a unit name in
+  its unit search path, inside the root, so a drop-in is never written for a
+  unit that does not exist (a typo).
 * :func:`is_enabled` answers "is the unit enabled" the way ``systemctl
   enable`` records it: one symlink per ``WantedBy=`` target in
   ``/etc/systemd/system/<target>.wants/``.  Reading the links needs no
@@ -59,6 +62,57 @@ def render_unit(sections, comment=None):
 
 def unit_path(unit):
     return "%s/%s" % (SYSTEM_DIR, unit)
+
+
+# The system manager's unit search path, highest priority first: lookup_paths_init() in
+# src/libsystemd/sd-path/path-lookup.c, RUNTIME_SCOPE_SYSTEM (systemd commit
+# 0aae1a09a3868420c654c0f1e51927af81a7e3e5; systemd.unit(5) "Unit File Load Path" lists the same).
+# SYSTEM_DATA_UNIT_DIR is /usr/lib/systemd/system in a default build; /lib/systemd/system is the
+# split-usr directory (LOOKUP_PATHS_SPLIT_USR), still what older Debian and Ubuntu packages use.
+UNIT_SEARCH_PATH = (
+    "/etc/systemd/system.control",
+    "/run/systemd/system.control",
+    "/run/systemd/transient",
+    "/run/systemd/generator.early",
+    "/etc/systemd/system",
+    "/etc/systemd/system.attached",
+    "/run/systemd/system",
+    "/run/systemd/system.attached",
+    "/run/systemd/generator",
+    "/usr/local/lib/systemd/system",
+    "/usr/lib/systemd/system",
+    "/lib/systemd/system",
+    "/run/systemd/generator.late",
+)
+
+
+def unit_file_names(unit):
+    """File names systemd tries for ``unit``: its own, then for an instance its template.
+
+    systemd.unit(5): "If systemd looks for a unit configuration file, it will first search for the
+    literal unit name in the file system. If that yields no success and the unit name contains an @
+    character, systemd will look for a unit template" (getty@tty3.service -> getty@.service).
+    """
+    names = [unit]
+    prefix, at, rest = unit.partition("@")
+    if at and rest.partition(".")[0]:
+        names.append("%s@.%s" % (prefix, rest.rpartition(".")[2]))
+    return names
+
+
+def find_unit_file(root, unit):
+    """Machine path of the unit file systemd would load for ``unit`` inside ``root``, or None.
+
+    An entry counts as found whatever it is: a regular file, an alias or ``systemctl link``
+    symlink, or a link to /dev/null (a masked unit, which exists). Folders on the way resolve
+    inside the root (SysRoot.path), so /lib -> usr/lib on a merged-usr tree is followed there.
+    """
+    for name in unit_file_names(unit):
+        for folder in UNIT_SEARCH_PATH:
+            path = "%s/%s" % (folder, name)
+            if os.path.lexists(root.path(path)):
+                return path
+    return None
 
 
 def wants_links(unit, targets):

@@ -59,7 +59,13 @@ attributes:
     description: Shows each file's content before and after.
     support: full
 notes:
-  - Without O(mode) a new file gets 0644 and an existing one keeps its mode.
+  - Without O(mode) a new file gets 0644 and an existing one keeps its mode. With O(mode) the file gets it with its
+    content (the temporary file has it before it is renamed into place), so a new 0600 file is never readable by others.
+  - O(owner), O(group) and O(mode) are checked before the first file is written (a user or group name must be known to
+    the machine the module runs on, or be a number), so a bad one changes nothing.
+  - A path is resolved inside O(sysroot) as in a chroot; an absolute symlink in a tree leads to the file of that name in
+    the tree. A symlink stays a symlink, and the file it leads to is written and gets the owner, group and mode.
+  - A file is compared as bytes, so a file with CRLF line ends differs from the same lines with LF ends.
 """
 
 EXAMPLES = r"""
@@ -126,24 +132,31 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.inferops.amd.plugins.module_utils import config_file
+from ansible_collections.inferops.amd.plugins.module_utils import config_text
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRootError, module_sysroot, with_sysroot_option
 
 
 def _plan_all(module, root, files):
-    """Each file's plan, every path checked before anything is written.
+    """Each file's plan, every path, owner, group and mode checked before anything is written.
 
-    The same file twice is refused: both entries would be planned against the file as it is, and the second
-    written over the first, so its ``content_changed`` would not say what happened.
+    The same file twice is refused (two paths that lead to one file count): both entries would be planned
+    against the file as it is, and the second written over the first, so its ``content_changed`` would not
+    say what happened.
     """
+    params = module.params
+    problem = config_file.attribute_problem(params["owner"], params["group"], params["mode"])
+    if problem:
+        module.fail_json(msg="%s; nothing was written" % problem)
     plans = []
     seen = {}
     for entry in files:
         try:
-            target = root.path(entry["path"])
-            plans.append((entry, config_file.plan(root, entry["path"], entry["content"]), target))
-        except (config_file.ConfigFileError, SysRootError) as exc:
+            step = config_file.plan(root, entry["path"], entry["content"])
+            step["final_mode"] = config_file.final_mode(params["mode"], step["mode"] or config_file.NEW_FILE_MODE)
+        except (config_file.ConfigFileError, SysRootError, ValueError, OSError) as exc:
             module.fail_json(msg="path '%s': %s" % (entry["path"], exc))
-        key = os.path.normpath(target)
+        plans.append((entry, step))
+        key = os.path.normpath(step["target"])
         if key in seen:
             module.fail_json(msg="files names the same file twice ('%s' and '%s'); give each file once, nothing "
                                  "was written" % (seen[key], entry["path"]))
@@ -151,13 +164,18 @@ def _plan_all(module, root, files):
     return plans
 
 
-def _write(module, root, entry, step, target, done):
-    """Write one planned file and set its owner, group and mode; its result entry."""
+def _write(module, root, entry, step, done):
+    """Write one planned file and set its owner, group and mode; its result entry.
+
+    The file written is the one the path leads to inside the root (``step["target"]``), and it gets its
+    mode with its content, in the temporary file before the rename.
+    """
     path, content = entry["path"], entry["content"]
     changed = step["content_changed"]
     if changed and not module.check_mode:
         try:
-            config_file.apply(root, path, content)
+            config_file.apply(root, path, content, mode=step["final_mode"] if module.params["mode"] is not None
+                              else None)
         except (IOError, OSError) as exc:
             # the files written before this one stay written: say so
             module.fail_json(msg="cannot write %s: %s" % (path, exc), changed=any(item["changed"] for item in done),
@@ -165,8 +183,8 @@ def _write(module, root, entry, step, target, done):
     if step["exists"] or not module.check_mode:
         # An existing file (or one just written) gets the owner, group and mode asked for;
         # in check mode a file that does not exist yet has none to compare.
-        changed = module.set_fs_attributes_if_different(module.load_file_common_arguments(module.params, path=target),
-                                                        changed, diff=None)
+        changed = module.set_fs_attributes_if_different(
+            module.load_file_common_arguments(module.params, path=step["target"]), changed, diff=None)
     return {"path": path, "folder_created": step["folder_missing"], "content_changed": step["content_changed"],
             "changed": changed}
 
@@ -191,11 +209,11 @@ def main():
     files = [{"path": module.params["path"], "content": module.params["content"]}] if single else module.params["files"]
     root = module_sysroot(module)
     done, diffs = [], []
-    for entry, step, target in _plan_all(module, root, files):
-        done.append(_write(module, root, entry, step, target, done))
+    for entry, step in _plan_all(module, root, files):
+        done.append(_write(module, root, entry, step, done))
         if step["content_changed"]:
-            diffs.append({"before_header": entry["path"], "after_header": entry["path"], "before": step["before"],
-                          "after": entry["content"]})
+            diffs.append({"before_header": entry["path"], "after_header": entry["path"],
+                          "before": config_text.printable(step["before"]), "after": entry["content"]})
     result = dict(changed=any(item["changed"] for item in done), files=done)
     if single:
         result.update(path=done[0]["path"], folder_created=done[0]["folder_created"],

@@ -18,7 +18,7 @@ description:
     C(prompt_eval_count)/C(prompt_eval_duration) for the prompt; ollama/ollama C(api/types.go)).
   - llama.cpp's C(llama-server) C(POST /completion) (its C(timings) block, C(predicted_per_second), C(prompt_per_second)).
   - Where the GPU and the model size are known, reports the memory-bandwidth ceiling of dense decode
-    (bandwidth / bytes per token) and the share of it reached (seeds 003_2beb429f78c8fd9f.txt, 004_5adc37989454f3dc.txt).
+    (bandwidth / bytes per token) and the share of it reached (the RX 9070 XT Ollama article, the Strix Halo inference survey).
   - Keeps the result as a local fact in O(facts_file) on the host and compares it with the result recorded there before
     for the same O(api) and O(model), giving the change in percent and a verdict against O(noise_threshold).
   - Check mode measures (the server is only read) and reports the comparison, but writes no record.
@@ -33,7 +33,11 @@ options:
     choices: [ollama, llama_cpp]
     required: true
   url:
-    description: Base URL of the server, for example V(http://127.0.0.1:11434) (Ollama) or V(http://127.0.0.1:8080) (llama-server).
+    description:
+      - Base URL of the server, for example V(http://127.0.0.1:11434) (Ollama) or V(http://127.0.0.1:8080) (llama-server).
+      - "Credentials in it (V(http://user:password@host:11434), for a server behind a proxy with basic authentication)
+        are sent with every request and never stored: O(facts_file) (readable by every user), the result and every
+        message keep the URL without C(user:password@), and the password is masked in the module's output."
     type: str
     required: true
   model:
@@ -58,7 +62,7 @@ options:
     type: int
     default: 1
   timeout:
-    description: Seconds to wait for one answer.
+    description: Seconds to wait for one answer; 1 or more.
     type: int
     default: 300
   noise_threshold:
@@ -98,6 +102,10 @@ attributes:
     support: full
 notes:
   - The speed is the server's own figure for the run; the request's round trip does not count.
+  - Every answer is checked whole before a speed is computed from it (Ollama's counts and durations are non-negative
+    integers, durations in nanoseconds, ollama/ollama docs/api.md; llama-server's token counts are non-negative integers
+    and its times non-negative milliseconds). A reply that is not HTTP, a truncated body, JSON of another shape or a
+    timing of the wrong type or sign fails the task with the field and its value, and nothing is recorded.
   - C(changed) is true when a result was recorded.
 """
 
@@ -165,7 +173,7 @@ report:
   returned: success
   type: str
 result:
-  description: The result as recorded (api, url, model, label, time, speeds, bandwidth).
+  description: The result as recorded (api, url without credentials, model, label, time, speeds, bandwidth).
   returned: success
   type: dict
 facts_file:
@@ -187,6 +195,8 @@ from ansible_collections.inferops.amd.plugins.module_utils.benchmark_api import 
     DEFAULT_PROMPT,
     BenchmarkError,
     Server,
+    split_credentials,
+    url_problem,
 )
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot, with_sysroot_option
 
@@ -198,6 +208,32 @@ def serving_gpu(root, device_id):
         if not device_id or gpu["device_id"] == device_id.lower():
             return gpu["device_id"], gpu["vram_bytes"]
     return (device_id.lower() if device_id else None), None
+
+
+def shown_url(module):
+    """``url`` without ``user:password@``: the only form that is recorded, returned or put in a message.
+
+    The password is also added to the values AnsibleModule masks in its output (the invocation's arguments).
+    """
+    address, dummy, password = split_credentials(module.params["url"])
+    if password:
+        module.no_log_values.add(password)
+    return address
+
+
+def validate_options(module, address):
+    """Fail, naming the value, before any request is sent or anything is recorded."""
+    params = module.params
+    for name, unit in (("max_tokens", ""), ("runs", ""), ("timeout", " seconds")):
+        if params[name] < 1:
+            module.fail_json(msg="%s must be 1 or more%s, got %d" % (name, unit, params[name]))
+    if params["warmup"] < 0 or params["noise_threshold"] < 0:
+        module.fail_json(msg="warmup and noise_threshold must not be negative")
+    if params["api"] == "ollama" and not params["model"]:
+        module.fail_json(msg="model is required for api=ollama (an Ollama model name such as qwen3:8b)")
+    problem = url_problem(address)
+    if problem:
+        module.fail_json(msg=problem)
 
 
 def measure(server, params):
@@ -228,15 +264,8 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    for name in ("max_tokens", "runs"):
-        if params[name] < 1:
-            module.fail_json(msg="%s must be 1 or more, got %d" % (name, params[name]))
-    if params["warmup"] < 0 or params["noise_threshold"] < 0:
-        module.fail_json(msg="warmup and noise_threshold must not be negative")
-    if params["api"] == "ollama" and not params["model"]:
-        module.fail_json(msg="model is required for api=ollama (an Ollama model name such as qwen3:8b)")
-    if not params["url"].startswith(("http://", "https://")):
-        module.fail_json(msg="url must start with http:// or https://, got '%s'" % params["url"])
+    address = shown_url(module)
+    validate_options(module, address)
     root = module_sysroot(module)
 
     try:
@@ -260,7 +289,7 @@ def main():
     before = earlier["decode_tokens_per_second"]["median"] if earlier else None
     delta = benchmark_stats.delta_percent(before, decode["median"])
     result = {
-        "api": params["api"], "url": params["url"], "model": params["model"], "label": params["label"],
+        "api": params["api"], "url": address, "model": params["model"], "label": params["label"],
         "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "max_tokens": params["max_tokens"], "runs": params["runs"],
         "decode_tokens_per_second": decode, "prompt_tokens_per_second": prompt,

@@ -15,7 +15,7 @@ version_added: "0.1.0"
 description:
   - With both its ROCm and Vulkan libraries installed, Ollama keeps ROCm for an AMD GPU,
     although Vulkan (RADV) decoded about 10% faster through Ollama (20% in raw llama.cpp) on an
-    RX 9070 XT (seed 003_2beb429f78c8fd9f.txt).
+    RX 9070 XT (the RX 9070 XT Ollama article).
   - The module finds how Ollama is installed (official archive with backend folders under
     C(/usr/local/lib/ollama), a distribution's C(/usr/lib/ollama) with folders or flat files), its
     version, and the host's AMD GPUs, and looks the release and layout up in one table
@@ -86,6 +86,11 @@ options:
   unit:
     description:
       - The systemd service that runs C(ollama serve), as C(NAME.service) without C(/).
+      - Its unit file (or, for an instance C(NAME@INSTANCE.service), its template C(NAME@.service)) must exist in
+        the systemd unit search path inside O(sysroot) (C(/etc/systemd/system), C(/run/systemd/system),
+        C(/usr/local/lib/systemd/system), C(/usr/lib/systemd/system), C(/lib/systemd/system) and the control,
+        transient, attached and generator folders; systemd.unit(5)); otherwise the module fails before anything is
+        written, naming the unit and the folders it looked in.
     type: str
     default: ollama.service
   environment:
@@ -328,6 +333,20 @@ def validate_unit(unit):
     return None
 
 
+def missing_unit(root, unit):
+    """None, or why no drop-in may be written for ``unit``: systemd has no unit file by that name.
+
+    A drop-in for a unit that does not exist (``olama.service``) is read by nothing; the unit is
+    looked for where systemd looks (systemd_unit.UNIT_SEARCH_PATH), before anything is written.
+    """
+    if systemd_unit.find_unit_file(root, unit) is not None:
+        return None
+    names = systemd_unit.unit_file_names(unit)
+    return ("unit '%s' not found: no unit file %s in %s (the systemd unit search path, inside sysroot %s); nothing "
+            "was written. Check the unit option (default ollama.service), or install the unit first"
+            % (unit, " or ".join(names), ", ".join(systemd_unit.UNIT_SEARCH_PATH), root.root))
+
+
 def dropin_path(unit, name=DROPIN_NAME):
     return "/etc/systemd/system/%s.d/%s" % (unit, name)
 
@@ -543,12 +562,15 @@ def load(module):
     """(root, install, version, plan) for the arguments; fails before anything is touched."""
     params = module.params
     gfx = validate_options(module)
+    root = module_sysroot(module)
     try:
-        root = module_sysroot(module)
         install = ollama_install.find_install(root, params["binary"], params["install_dir"])
         record = state.read_state(root, install.stash_dir)
     except (state.StateError, ollama_install.OllamaNotInstalled, ollama_install.UnknownLayout) as exc:
         module.fail_json(msg=str(exc))
+    problem = missing_unit(root, params["unit"])
+    if problem:
+        module.fail_json(msg=problem)
     version = read_version(module, root, install)
     try:
         plan = planning.plan_backend(install, params["backend"], ollama_install.version_tuple(version),

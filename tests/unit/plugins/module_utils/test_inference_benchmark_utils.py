@@ -173,3 +173,85 @@ def test_record_round_trip_keeps_other_results():
 def test_broken_record_is_refused(text):
     with pytest.raises(benchmark_record.RecordError):
         benchmark_record.load(text)
+
+
+# -- replies checked whole before a speed is computed (issue 24) ---------------------------------
+# Types: ollama/ollama api/types.go Metrics (int, time.Duration) and docs/api.md "All durations are
+# returned in nanoseconds" (commit fb30760996871fa9460115c753afd2c60d4ab0f7).
+@pytest.mark.parametrize("field, value", [
+    ("eval_duration", "1406593406"), ("eval_duration", -1_406_593_406), ("eval_duration", 1.4e9),
+    ("eval_count", None), ("prompt_eval_duration", -1), ("total_duration", "2.1s"), ("load_duration", False),
+])
+def test_ollama_timing_of_the_wrong_type_or_sign_is_named(field, value):
+    answer = dict(OLLAMA_ANSWER, **{field: value})
+    with pytest.raises(BenchmarkError) as caught:
+        benchmark_api.parse_ollama(answer)
+    assert "'%s': %s" % (field, json.dumps(value)) in str(caught.value)
+    assert "expected a non-negative integer" in str(caught.value)
+
+
+def test_ollama_answer_that_is_no_object_is_named():
+    with pytest.raises(BenchmarkError, match=r'is \[1, 2\]; expected a JSON object'):
+        benchmark_api.parse_ollama([1, 2])
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -0.5, "84.0", True])
+def test_llama_cpp_time_that_is_no_finite_non_negative_number_is_named(value):
+    answer = {"timings": dict(LLAMA_ANSWER["timings"], prompt_ms=value)}
+    with pytest.raises(BenchmarkError, match=r"'timings\.prompt_ms'.*expected a non-negative number"):
+        benchmark_api.parse_llama_cpp(answer)
+
+
+@pytest.mark.parametrize("tags", [None, [], {"models": None}, {"models": [["tiny"]]}])
+def test_tags_of_another_shape_are_refused_by_shape(tags):
+    fetch = fake_fetch({"/api/tags": (200, tags, json.dumps(tags))})
+    with pytest.raises(BenchmarkError, match="expected a JSON object whose 'models' is a list of objects"):
+        Server("ollama", "http://h:1", fetch=fetch).model_size("tiny")
+
+
+def test_a_non_json_200_answer_is_named_with_its_text():
+    fetch = fake_fetch({"/api/generate": (200, None, "<html>login</html>")})
+    with pytest.raises(BenchmarkError, match=r"http://h:1/api/generate answered a body that is not JSON: <html>"):
+        Server("ollama", "http://h:1", fetch=fetch).generate("tiny", "p", 8)
+
+
+@pytest.mark.parametrize("url, address, user, password", [
+    ("http://127.0.0.1:11434", "http://127.0.0.1:11434", None, None),
+    ("http://bench:pw@127.0.0.1:11434/", "http://127.0.0.1:11434/", "bench", "pw"),
+    ("https://bench:p%40ss%3Aword@proxy.example/ollama", "https://proxy.example/ollama", "bench", "p@ss:word"),
+    ("http://token@host:8080", "http://host:8080", "token", ""),
+    ("http://bench:pw@[::1:11434", "http://[::1:11434", "bench", "pw"),  # urlsplit refuses it; url_problem names it
+    ("http://host:8080/a@b", "http://host:8080/a@b", None, None),  # an @ in the path is no userinfo
+    ("http://host:8080?to=a@b", "http://host:8080?to=a@b", None, None),
+])
+def test_credentials_are_split_off_the_address(url, address, user, password):
+    assert benchmark_api.split_credentials(url) == (address, user, password)
+
+
+def test_credentials_go_with_each_request_and_never_into_a_message():
+    fetch = fake_fetch({"/api/tags": (500, {"error": "boom"}, "")})
+    calls = []
+
+    def recording(url, body=None, timeout=None, **auth):
+        calls.append(auth)
+        return fetch(url, body=body, timeout=timeout)
+    with pytest.raises(BenchmarkError) as caught:
+        Server("ollama", "http://bench:pw@h:1", fetch=recording).model_size("tiny")
+    assert calls == [{"url_username": "bench", "url_password": "pw"}]
+    assert str(caught.value) == "http://h:1/api/tags answered 500: boom"
+
+
+@pytest.mark.parametrize("url, problem", [
+    ("ftp://h", "url must be http:// or https:// followed by a host, got 'ftp://h'"),
+    ("http://", "url must be http:// or https:// followed by a host, got 'http://'"),
+    ("http://h:port", "url 'http://h:port' is not a valid URL"),
+])
+def test_url_that_is_no_server_address_is_named(url, problem):
+    assert benchmark_api.url_problem(url).startswith(problem)
+    assert benchmark_api.url_problem("http://127.0.0.1:11434") is None
+
+
+@pytest.mark.parametrize("timeout", [0, -1])
+def test_server_refuses_a_timeout_that_is_not_positive(timeout):
+    with pytest.raises(BenchmarkError, match="timeout must be 1 or more seconds, got %d" % timeout):
+        Server("ollama", "http://h:1", timeout=timeout)

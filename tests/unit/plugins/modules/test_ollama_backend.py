@@ -274,8 +274,63 @@ def test_start_of_a_unit_that_is_not_installed_fails_before_anything_is_written(
     root = host("rx9070xt_chipset")
     failed = run_module("ollama_backend", dict(sysroot=root, backend="vulkan", start=True, unit="other.service"),
                         expect_failure=True)
-    assert "other.service is not installed" in failed["msg"]
+    assert "unit 'other.service' not found" in failed["msg"]
     assert not os.path.exists(os.path.join(root, "etc/systemd/system/other.service.d"))
+
+
+def snapshot(root):
+    """Every entry of the tree with its bytes (or link target), to prove that nothing changed."""
+    entries = {}
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = os.path.join(folder, name)
+            if os.path.islink(path):
+                entries[path] = "-> " + os.readlink(path)
+            elif os.path.isfile(path):
+                with open(path, "rb") as handle:
+                    entries[path] = handle.read()
+            else:
+                entries[path] = "dir"
+    return entries
+
+
+# The unit is looked for where systemd looks (lookup_paths_init(), src/libsystemd/sd-path/path-lookup.c;
+# systemd.unit(5)): a drop-in for a unit that does not exist is read by nothing.
+@pytest.mark.parametrize("check_mode", [False, True])
+@pytest.mark.parametrize("backend, mechanism", [("vulkan", "auto"), ("vulkan", "files"), ("auto", "auto")])
+def test_a_unit_without_a_unit_file_is_refused_before_anything_is_written(host, check_mode, backend, mechanism):
+    root = host("rx9070xt_chipset")
+    before = snapshot(root)
+    failed = run_module("ollama_backend", dict(sysroot=root, backend=backend, mechanism=mechanism,
+                                               unit="olama.service"), check_mode=check_mode, expect_failure=True)
+    assert failed["msg"].startswith("unit 'olama.service' not found: no unit file olama.service in ")
+    for folder in ("/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system",
+                   "/usr/lib/systemd/system", "/lib/systemd/system"):
+        assert folder + "," in failed["msg"]
+    assert "sysroot %s" % root in failed["msg"] and "nothing was written" in failed["msg"]
+    assert snapshot(root) == before
+
+
+@pytest.mark.parametrize("folder", ["usr/lib/systemd/system", "lib/systemd/system", "usr/local/lib/systemd/system",
+                                    "run/systemd/system"])
+def test_a_unit_file_anywhere_in_the_search_path_is_found(host, folder):
+    root = host("rx9070xt_chipset")
+    os.makedirs(os.path.join(root, folder), exist_ok=True)
+    os.rename(os.path.join(root, "etc/systemd/system/ollama.service"), os.path.join(root, folder, "ollama.service"))
+    result = switch(root, "vulkan")
+    assert result["changed"] and os.path.exists(os.path.join(root, DROPIN))
+
+
+def test_an_instance_is_found_through_its_template(host):
+    root = host("rx9070xt_chipset")
+    os.rename(os.path.join(root, "etc/systemd/system/ollama.service"),
+              os.path.join(root, "etc/systemd/system/ollama@.service"))
+    result = switch(root, "vulkan", unit="ollama@gpu0.service")
+    assert result["dropin"]["path"] == "/etc/systemd/system/ollama@gpu0.service.d/inferops-backend.conf"
+    assert os.path.exists(os.path.join(root, "etc/systemd/system/ollama@gpu0.service.d/inferops-backend.conf"))
+    failed = run_module("ollama_backend", dict(sysroot=root, backend="vulkan", unit="olama@gpu0.service"),
+                        expect_failure=True)
+    assert "no unit file olama@gpu0.service or olama@.service in" in failed["msg"]
 
 
 SETTINGS = "etc/systemd/system/ollama.service.d/inferops-settings.conf"
