@@ -14,7 +14,8 @@ description:
   - Reads, for each host named, what the playbook knows about it in C(hostvars) (its class, the roles' published
     C(rdna4_report), C(strix_halo_report) and C(ollama_report), the C(inferops_failure) recorded when a task failed,
     whether hardware facts were gathered and the run reached its end, C(inferops_rebooted),
-    C(inferops_reboot_allowed) and C(inferops_benchmark_result)) and returns the report documented in docs/report.md.
+    C(inferops_reboot_allowed), C(inferops_benchmark_result) and the hardware facts' C(simulated)) and returns the
+    report documented in docs/report.md.
   - A host with a recorded failure is C(failed); one never reached, or lost during the run without a recorded
     failure, is C(unreachable).
   - Render it with P(inferops.amd.fleet_report_render#filter).
@@ -75,6 +76,8 @@ def host_facts(variables):
     amd = (_get(variables, "ansible_facts") or {}).get("inferops_amd") or {}
     facts["reached"] = bool(amd)
     facts["class"] = _get(variables, "inferops_host_class") or amd.get("host_class")
+    # hardware_facts says whether the host is a simulated tree; its benchmark figures are then the stand-in's.
+    facts["simulated"] = amd.get("simulated") is True
     try:
         facts["reboot_allowed"] = boolean(_get(variables, "inferops_reboot_allowed") or False, strict=False)
     except TypeError:

@@ -40,7 +40,7 @@ def delta_percent(before, after):
 def verdict(delta, noise_threshold_percent):
     """improved / regressed when the change is beyond the noise threshold, within_noise else.
 
-    The threshold is how much two runs of the same setup differ: seed 002_efe874760a0bae42.txt
+    The threshold is how much two runs of the same setup differ: the strix-halo-optimizations log
     calls 55.9 vs 55.5 tg (0.7%) and 826 vs 843 pp (2%) "within noise".
     """
     if delta is None:

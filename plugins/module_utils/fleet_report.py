@@ -18,7 +18,9 @@ __metaclass__ = type
 SCHEMA_VERSION = 1
 ROLE_REPORTS = ("rdna4_report", "strix_halo_report")
 NOT_ALLOWED = "not allowed: set inferops_reboot_allowed=true"
+NOT_INSTALLED = "not installed"
 TABLE_WIDTH = 150
+SHORTENED = "(notes shortened; full text in report.md)"
 
 
 def describe_device(device):
@@ -28,8 +30,11 @@ def describe_device(device):
     return str(device)
 
 
-def benchmark_text(result):
-    """``decode 29.3 -> 32.5 tok/s (+10.8%)`` from an ``inferops_benchmark_result``; None without one."""
+def benchmark_text(result, simulated=False):
+    """``decode 29.3 -> 32.5 tok/s (+10.8%)`` from an ``inferops_benchmark_result``; None without one.
+
+    On a simulated host the figures come from the stand-in server, not from a GPU, and the text says
+    so: ``(+10.8%, simulated host)``."""
     if not isinstance(result, dict):
         return None
     try:
@@ -41,16 +46,19 @@ def benchmark_text(result):
     if delta is None and before:
         delta = (after - before) / before * 100.0
     text = "decode %.1f -> %.1f tok/s" % (before, after)
-    if delta is not None:
-        text += " (%+.1f%%)" % float(delta)
-    return text
+    marks = [] if delta is None else ["%+.1f%%" % float(delta)]
+    if simulated:
+        marks.append("simulated host")
+    return text + (" (%s)" % ", ".join(marks) if marks else "")
 
 
 def ollama_items(report):
     """The Ollama role's ``ollama_report`` as knob items and warnings."""
     if not isinstance(report, dict) or not report:
         return [], []
-    before, after = report.get("backend_before"), report.get("backend_after")
+    # The role reports null for both when the host has no Ollama and nothing to install it from.
+    after = report.get("backend_after") or NOT_INSTALLED
+    before = report.get("backend_before") or (NOT_INSTALLED if after == NOT_INSTALLED else "unknown")
     verified = report.get("verified")
     note = None
     if verified is False:
@@ -59,7 +67,7 @@ def ollama_items(report):
         note = "verified: %s" % ", ".join(describe_device(d) for d in report["devices"])
     item = {"knob": "Ollama backend", "before": before, "after": after,
             "changed": before != after, "reason": report.get("reason") or ""}
-    if report.get("backend_requested") and report.get("backend_requested") != after:
+    if report.get("backend_requested") and report.get("backend_requested") != report.get("backend_after"):
         item["note"] = "requested %s" % report["backend_requested"]
     elif note:
         item["note"] = note
@@ -120,10 +128,11 @@ def host_record(facts, mode="site", check_mode=False):
         "reboot": reboot,
         "warnings": warnings,
         "skipped": skipped,
+        "simulated": bool(facts.get("simulated")),
     }
     if mode == "audit":
         record["drift"] = drift_items(knobs, reboot)
-    bench = benchmark_text(facts.get("benchmark"))
+    bench = benchmark_text(facts.get("benchmark"), record["simulated"])
     if bench:
         record["benchmark"] = dict(facts["benchmark"], summary=bench)
     return record
@@ -179,31 +188,69 @@ def change_text(record):
     return "; ".join(items) or ("no drift" if "drift" in record else "no changes")
 
 
-def _cut(text, width):
+def shorten(text, width):
+    """``text`` on one line of at most ``width`` characters, cut after a whole word and marked ``...``.
+
+    A single word longer than ``width`` (a host name) is cut inside, as nothing else fits."""
     text = " ".join(str(text).split())
-    return text if len(text) <= width else text[:width - 3] + "..."
+    width = max(4, width)
+    if len(text) <= width:
+        return text
+    head = text[:width - 3]
+    if text[width - 3] != " " and " " in head:
+        head = head[:head.rindex(" ")]
+    return head.rstrip(" ,;:(|") + "..."
+
+
+def essential(note):
+    """The part of a note that says what happened: up to its first parenthesis or semicolon.
+
+    ``ASPM: the firmware or kernel forbids ASPM changes on this host (writing ... EPERM ...); boot with ...``
+    keeps ``ASPM: the firmware or kernel forbids ASPM changes on this host``; report.md has the rest."""
+    note = " ".join(str(note).split())
+    cuts = [at for at in (note.find(" ("), note.find("; ")) if at > 0]
+    return note[:min(cuts)] if cuts else note
+
+
+def notes_text(record, width):
+    """The line under a host: its benchmark, then its warnings and skipped knobs after ``!``.
+
+    Returns (text, shortened). Notes that do not fit whole are cut to their essential part first, and
+    only then after a whole word."""
+    parts = []
+    if record.get("benchmark"):
+        parts.append("benchmark: %s" % record["benchmark"]["summary"])
+    notes = record["warnings"] + record.get("skipped", [])
+    if not notes:
+        return "   ".join(parts), False
+    room = max(20, width - len("   ".join(parts + [""])))
+    whole = "! " + " | ".join(" ".join(str(note).split()) for note in notes)
+    if len(whole) <= room:
+        return "   ".join(parts + [whole]), False
+    return "   ".join(parts + [shorten("! " + " | ".join(essential(note) for note in notes), room)]), True
 
 
 def table(report, width=TABLE_WIDTH):
-    """A compact text table: one line per host, one more per host with warnings."""
+    """A compact text table: one line per host, one more per host with a benchmark, warnings or skipped knobs."""
     rows = []
+    shortened = False
     for name in sorted(report["hosts"]):
         record = report["hosts"][name]
         status = record["status"]
         reboot = reboot_text(record["reboot"])
-        head = "%-18s %-14s %-11s %-22s " % (_cut(name, 18), _cut(record["class"], 14), status, _cut(reboot, 22))
-        rows.append(head + _cut(change_text(record), max(20, width - len(head))))
-        notes = record["warnings"] + record.get("skipped", [])
-        if record.get("benchmark"):
-            notes = [record["benchmark"]["summary"]] + notes
+        head = "%-18s %-14s %-11s %-22s " % (shorten(name, 18), shorten(record["class"], 14), status, shorten(reboot, 22))
+        change = change_text(record)
+        rows.append(head + shorten(change, max(20, width - len(head))))
+        notes, cut = notes_text(record, width - 19)
+        shortened = shortened or cut or len(" ".join(change.split())) > max(20, width - len(head))
         if notes:
-            rows.append("%-18s %s" % ("", _cut("! " + " | ".join(notes), width - 19)))
+            rows.append("%-18s %s" % ("", notes))
     last = "DRIFT" if report["mode"] == "audit" else "CHANGES"
     header = "%-18s %-14s %-11s %-22s %s" % ("HOST", "CLASS", "STATUS", "REBOOT", last)
     counts = ", ".join("%d %s" % (n, status) for status, n in sorted(report["summary"].items()))
     held = [name for name, record in report["hosts"].items()
             if record["reboot"]["needed"] and not record["reboot"]["allowed"]]
-    footer = ["(%s)" % counts]
+    footer = ["(%s)%s" % (counts, " " + SHORTENED if shortened else "")]
     if held:
         footer.append("REBOOT NEEDED on %d host(s), %s" % (len(held), NOT_ALLOWED))
     return "\n".join([header] + rows + footer)
@@ -229,9 +276,10 @@ def markdown(report):
         if record["failure"]:
             lines.append("- failed in task `%s`: %s" % (record["failure"].get("task"), _md(record["failure"].get("message"))))
         for item in record["knobs"]:
-            lines.append("- %s: %s -> %s%s (%s)%s" % (item["knob"], _md(item["before"]), _md(item["after"]),
-                                                      "" if item["changed"] else ", unchanged", _md(item["reason"]),
-                                                      " - " + _md(item["note"]) if item.get("note") else ""))
+            state = ("%s -> %s" % (_md(item["before"]), _md(item["after"])) if item["changed"]
+                     else "%s, unchanged" % _md(item["after"]))
+            lines.append("- %s: %s (%s)%s" % (item["knob"], state, _md(item["reason"]),
+                                              " - " + _md(item["note"]) if item.get("note") else ""))
         reboot = record["reboot"]
         lines.append("- reboot: %s%s" % (reboot_text(reboot).replace("not allowed", NOT_ALLOWED), " for: " + "; ".join(reboot["reasons"])
                                          if reboot["reasons"] else ""))

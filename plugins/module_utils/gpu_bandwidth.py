@@ -5,8 +5,8 @@
 """Memory bandwidth per AMD GPU, and the decode ceiling it puts on a dense model.
 
 Decode is memory-bandwidth bound: every generated token reads all weights once, so a dense model
-cannot decode faster than ``bandwidth / bytes per token`` (seed 003_2beb429f78c8fd9f.txt, "The
-Bandwidth Math"; seed 004_5adc37989454f3dc.txt section 5.1).  The figures below are theoretical
+cannot decode faster than ``bandwidth / bytes per token`` (the RX 9070 XT Ollama article, "The
+Bandwidth Math"; the Strix Halo inference survey section 5.1).  The figures below are theoretical
 peaks, each with its source; docs/benchmark.md lists them.
 """
 
@@ -19,11 +19,11 @@ GIB = 1 << 30
 # device id -> (GB/s, name, source).  GB is 10^9 bytes, as the sources count.
 BANDWIDTH_GB_PER_S = {
     "0x7551": (640.0, "Radeon AI PRO R9700",
-               "seed 000_801ea008df5064be.txt (llama.cpp discussion #21043): 640 GB/s peak, 256-bit GDDR6"),
+               "llama.cpp discussion #21043: 640 GB/s peak, 256-bit GDDR6"),
     "0x7550": (640.0, "Radeon RX 9070 / 9070 XT",
-               "seed 003_2beb429f78c8fd9f.txt: RX 9070 XT, 16 GB, 640 GB/s theoretical"),
+               "the RX 9070 XT Ollama article: RX 9070 XT, 16 GB, 640 GB/s theoretical"),
     "0x1586": (256.0, "Radeon 8060S (Strix Halo)",
-               "seed 004_5adc37989454f3dc.txt section 5.1: LPDDR5X-8000, 256-bit bus, 256 GB/s"),
+               "the Strix Halo inference survey section 5.1: LPDDR5X-8000, 256-bit bus, 256 GB/s"),
 }
 # 0x7550 is also the RX 9070 GRE, a 12 GB board on a narrower bus: no sourced figure here, so no
 # ceiling rather than a wrong one.  Boards of this id with more VRAM than this are the 16 GB ones.

@@ -42,6 +42,11 @@ def aspm_items(result, reason):
     The module's own ``changed`` also covers the kernel command line when it keeps that in step
     (its ``kernel_cmdline`` option, reported with cmdline_items), so this knob's change is read
     from the policy, links and rules file alone."""
+    if result.get("scope") == "gpu_links" and result.get("policy") == "default":
+        # Handing the links back changes no link, only removes the udev rule: that is the item, when there was one.
+        if not result.get("rule_file_changed", False):
+            return []
+        return [_item("udev rule of the gpu_links mode", "present", "removed", True, reason)]
     if result.get("scope") == "gpu_links":
         links = result.get("links", [])
 
@@ -102,8 +107,11 @@ def ryzenadj_items(result, reason):
 
 
 def file_items(result, reason, name):
-    """A file the role writes (template, copy): present and current, or (re)written."""
-    return [_item(name, "differs" if result.get("changed") else "current", "current", result.get("changed"), reason)]
+    """A file the role writes (config_file, template, copy): as configured already, or (re)written to be.
+
+    Before and after are states of the same kind, so the report reads ``not as configured -> as configured``."""
+    changed = result.get("changed")
+    return [_item(name, "not as configured" if changed else "as configured", "as configured", changed, reason)]
 
 
 KINDS = {"aspm": aspm_items, "cmdline": cmdline_items, "amdgpu_power": amdgpu_power_items,

@@ -6,7 +6,7 @@
 Ollama picks a backend by itself: every backend library it finds probes the
 GPUs, and when two see the same card it keeps ROCm or CUDA over Vulkan
 (``DeviceInfo.PreferredLibrary`` in ollama/ollama ``ml/device.go``).  Seed
-003_2beb429f78c8fd9f.txt measured Vulkan (RADV) ~10% faster than ROCm
+the RX 9070 XT Ollama article measured Vulkan (RADV) ~10% faster than ROCm
 through Ollama on an RX 9070 XT, so on such hosts that preference is wrong.
 
 The planner reads ollama_release_table for the release and layout and

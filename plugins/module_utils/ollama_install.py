@@ -14,7 +14,7 @@ The layout shapes it meets (see ollama_release_table):
     ``rocm_v7_2/``, ``vulkan/``).
 ``flat``
     every ``libggml-*.so`` side by side in ``/usr/lib/ollama/`` (Arch's older
-    ``ollama-rocm`` + ``ollama-vulkan``, seed 003_2beb429f78c8fd9f.txt).
+    ``ollama-rocm`` + ``ollama-vulkan``, the RX 9070 XT Ollama article).
 
 A *backend unit* is what ``mechanism=files`` moves: the backend's folder in a
 ``subfolders`` layout, its ``libggml-*.so`` file in a ``flat`` one.  Moved

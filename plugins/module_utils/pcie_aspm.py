@@ -8,7 +8,7 @@ The file lists every policy with the active one in brackets:
 one word selects it until the next boot; the boot value comes from the
 ``pcie_aspm.policy=`` kernel argument (verified in a Debian VM, see
 shared/reference/interfaces.md).  ``performance`` keeps links in L0, which
-is worth +10.8% dense decode on an R9700 (000_801ea008df5064be.txt).
+is worth +10.8% dense decode on an R9700 (llama.cpp discussion #21043).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -18,6 +18,7 @@ __metaclass__ = type
 import errno
 import re
 
+from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import parse_argument, split_cmdline
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError
 
 POLICY_PATH = "/sys/module/pcie_aspm/parameters/policy"
@@ -76,6 +77,30 @@ def is_forbidden(error):
     return getattr(error, "errno", None) == errno.EPERM
 
 
+def disabled_on_cmdline(root):
+    """Whether the running kernel took ``pcie_aspm=off`` from its command line (/proc/cmdline).
+
+    pcie_aspm_disable() (drivers/pci/pcie/aspm.c, ``__setup("pcie_aspm=", ...)``) sets
+    ``aspm_disabled`` for the exact value ``off`` (``force`` is another switch); parse_args()
+    (kernel/params.c) stops at ``--``, after which the arguments are init's.
+    """
+    for raw in split_cmdline(root.read_text("/proc/cmdline", "") or ""):
+        if raw == "--":
+            return False
+        if parse_argument(raw) == ("pcie_aspm", "off"):
+            return True
+    return False
+
+
+def forbidden_detail(root, detail):
+    """``detail`` (the EPERM of a policy write) plus the cause when /proc/cmdline shows it."""
+    if not disabled_on_cmdline(root):
+        return detail
+    return ("%s; /proc/cmdline has pcie_aspm=off, which disabled ASPM at boot (pcie_aspm_disable() sets "
+            "aspm_disabled, drivers/pci/pcie/aspm.c) and makes every write of %s answer EPERM: remove it from the "
+            "kernel command line and reboot to let the OS change ASPM" % (detail, POLICY_PATH))
+
+
 def probe_policy_lock(root, policy):
     """Why the kernel refuses ASPM policy changes on this host; None when nothing says so.
 
@@ -98,6 +123,6 @@ def probe_policy_lock(root, policy):
         root.write_attribute(POLICY_PATH, policy.active)
     except AttributeWriteError as exc:
         if is_forbidden(exc):
-            return str(exc)
+            return forbidden_detail(root, str(exc))
         raise
     return None

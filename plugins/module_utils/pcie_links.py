@@ -15,7 +15,7 @@ switch and has no link files.
 
 Disabling these states per link gives the GPU the latency of
 ``pcie_aspm.policy=performance`` (+10.8% dense decode on an R9700,
-000_801ea008df5064be.txt) without keeping the NVMe and NIC links awake.  The
+llama.cpp discussion #21043) without keeping the NVMe and NIC links awake.  The
 values reset at boot, so a udev rule re-applies them
 (``/etc/udev/rules.d/90-inferops-pcie-aspm-links.rules``).
 """

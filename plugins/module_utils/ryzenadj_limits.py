@@ -10,7 +10,7 @@ mW) and ``--info`` prints watts.  ``tctl-temp`` is degrees C both ways.
 A limit is written only when the table shows a different value (or cannot
 show it).  After writing, the table is read again: firmware may keep a
 lower value than asked (the HP ZBook Ultra G1a keeps slow PPT at 70 W when
-85 W is asked, 002_efe874760a0bae42.txt), which is reported as clamped.
+85 W is asked, the strix-halo-optimizations log), which is reported as clamped.
 """
 
 from __future__ import absolute_import, division, print_function

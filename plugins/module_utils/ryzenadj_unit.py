@@ -4,7 +4,7 @@
 """The systemd unit that re-applies RyzenAdj limits at boot and after every resume.
 
 SMU limits are volatile: they are lost at reboot and at suspend/resume
-(002_efe874760a0bae42.txt).  One ``Type=oneshot`` unit covers both:
+(the strix-halo-optimizations log).  One ``Type=oneshot`` unit covers both:
 
 * ``WantedBy=multi-user.target`` runs it at boot;
 * ``WantedBy=`` the four sleep targets pulls it into every suspend or

@@ -4,7 +4,7 @@
 """How much of a Strix Halo's memory the GPU may map (GTT), as kernel arguments.
 
 The iGPU has only the BIOS UMA carve-out as VRAM (512 MB is the recommended
-setting, 002_efe874760a0bae42.txt); everything else it uses is GTT, capped
+setting, the strix-halo-optimizations log); everything else it uses is GTT, capped
 by ``ttm.pages_limit`` (4 KiB pages) and, on older kernels, ``amdgpu.gttsize``
 (MiB).  GTT pages are system RAM the kernel manages, which is exactly what
 MemTotal counts (the carve-out is already taken out of it), so the cap is

@@ -17,7 +17,7 @@ description:
     writes a udev rule that re-applies them when the card appears at boot or after a driver reload.
   - These are volatile kernel settings; without the rule they are lost at every reboot.
   - On a Radeon AI PRO R9700, C(COMPUTE) and C(profile_peak) measured 0% on dense and MoE decode
-    (000_801ea008df5064be.txt), because the clock already sits at peak during decode. Use this module for power caps,
+    (llama.cpp discussion 21043), because the clock already sits at peak during decode. Use this module for power caps,
     idle power, or to pin a known state for benchmarks, not for decode speed; C(inferops.amd.pcie_aspm) is the knob that moves decode.
   - Cards are selected by PCI address or DRM card name and persisted by PCI address, because C(cardN) numbers follow
     probe order and change between boots.

@@ -15,7 +15,7 @@ description:
   - Reads the global PCIe Active State Power Management policy from C(/sys/module/pcie_aspm/parameters/policy)
     and sets it at runtime.
   - C(performance) keeps PCIe links in L0. On a Radeon AI PRO R9700 that is worth +10.8% dense decode
-    (29.30 -> 32.46 tok/s, 000_801ea008df5064be.txt), more than any amdgpu power knob.
+    (29.30 -> 32.46 tok/s, llama.cpp discussion 21043), more than any amdgpu power knob.
   - The runtime value is lost at reboot. The module returns the kernel argument that makes it permanent
     (C(pcie_aspm.policy=<policy>)) so a play can hand it to M(inferops.amd.kernel_cmdline), or puts it on the
     command line itself in the same run with O(kernel_cmdline).
@@ -307,7 +307,7 @@ def apply_policy(module, root, wanted):
     except AttributeWriteError as exc:
         if not pcie_aspm.is_forbidden(exc):
             module.fail_json(msg="could not set ASPM policy '%s': %s" % (wanted, exc), **_unchanged(result, current))
-        return _forbidden(module, result, current, str(exc))
+        return _forbidden(module, result, current, pcie_aspm.forbidden_detail(root, str(exc)))
     after = pcie_aspm.read_policy(root)
     if after.active != wanted:
         module.fail_json(msg="wrote '%s' to %s but the kernel reports '%s'" % (wanted, pcie_aspm.POLICY_PATH, after.active),

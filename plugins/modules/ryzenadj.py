@@ -15,7 +15,7 @@ description:
   - Sets the SMU power limits of a Ryzen mobile APU such as Strix Halo with C(ryzenadj), in watts, and reads them back
     with C(ryzenadj --info) to report the value the firmware really took.
   - On an HP ZBook Ultra G1a (Strix Halo, 64 GB), raising the limits to 85 W gave +46% decode speed
-    (Qwen3.5-35B-A3B UD-Q4_K_L 39 -> 57 tok/s); the firmware kept slow PPT at 70 W (002_efe874760a0bae42.txt).
+    (Qwen3.5-35B-A3B UD-Q4_K_L 39 -> 57 tok/s); the firmware kept slow PPT at 70 W (the strix-halo-optimizations log).
   - Reads C(ryzenadj --info) first and calls C(ryzenadj) with only the limits that differ, so a second run calls nothing.
   - The limits are volatile (lost at reboot and at suspend/resume). With O(persist=true) the module writes and enables
     a systemd oneshot unit that re-applies them at boot and after every resume.
@@ -51,7 +51,7 @@ options:
     description:
       - C(true) writes C(/etc/systemd/system/inferops-ryzenadj.service) with the requested limits and enables it for
         C(multi-user.target) and the sleep targets, so the limits come back at boot and after suspend, hibernate and
-        hybrid sleep (they are lost at both, 002_efe874760a0bae42.txt).
+        hybrid sleep (they are lost at both, the strix-halo-optimizations log).
       - C(false) applies the limits until the next reboot or suspend only, and disables and removes that unit.
         Give no limit with C(false) to just remove the unit.
     type: bool
@@ -85,7 +85,7 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: HP ZBook Ultra G1a settings from 002_efe874760a0bae42.txt (slow PPT will read back 70 W)
+- name: HP ZBook Ultra G1a settings from the strix-halo-optimizations log (slow PPT will read back 70 W)
   inferops.amd.ryzenadj:
     stapm_limit: 85
     fast_limit: 85
@@ -412,7 +412,7 @@ def run(module, root):
     reloaded = False if module.check_mode else state.apply()
     if any(p.clamped for p in state.plans):
         module.warn("the firmware clamped %s (vendor caps are common: the HP ZBook Ultra G1a keeps slow PPT at 70 W, "
-                    "002_efe874760a0bae42.txt); the unit keeps asking for the requested values"
+                    "the strix-halo-optimizations log); the unit keeps asking for the requested values"
                     % ryzenadj_limits.clamp_summary(state.plans))
     return state.result(reloaded)
 

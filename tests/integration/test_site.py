@@ -134,7 +134,7 @@ def test_report_names_every_host_with_its_changes_and_reboot(provisioned):
     r9700 = hosts["r9700-desktop"]
     assert r9700["status"] == "changed" and r9700["class"] == "rdna4_discrete"
     assert {"knob": "ASPM policy", "before": "default", "after": "performance", "changed": True,
-            "reason": "+10.8% dense decode on an R9700 with PCIe links kept in L0 (seeds/000)"} in r9700["knobs"]
+            "reason": "+10.8% dense decode on an R9700 with PCIe links kept in L0 (llama.cpp discussion #21043)"} in r9700["knobs"]
     assert r9700["reboot"] == {"needed": True, "reasons": ["kernel command line needs pcie_aspm.policy=performance"],
                                "allowed": True, "done": True, "held": None, "verified": True, "check_mode": False}
     assert hosts["intel-box"]["status"] == "ok" and hosts["intel-box"]["knobs"] == []
@@ -143,7 +143,7 @@ def test_report_names_every_host_with_its_changes_and_reboot(provisioned):
     assert "tuned is not installed: profile accelerator-performance not selected" in hosts["halo-arch"]["warnings"]
     # the recording has a profile file and no daemon: a preset, switched (and the daemon started)
     assert {"knob": "tuned profile", "before": "balanced (preset, tuned not running)", "after": "accelerator-performance",
-            "changed": True, "reason": "+5-8% prompt processing (seeds/002 1.1)"} in hosts["strix-halo-128g"]["knobs"]
+            "changed": True, "reason": "+5-8% prompt processing (strix-halo-optimizations log 1.1)"} in hosts["strix-halo-128g"]["knobs"]
     ollama = [item for item in hosts["rx9070xt-desktop"]["knobs"] if item["knob"] == "Ollama backend"]
     assert ollama[0]["after"] == "vulkan" and ollama[0]["note"].startswith("verified: Radeon RX 9070 / 9070 XT / 9070 GRE (Navi 48) (Vulkan)")
     table = provisioned.first.output.split("TASK [Show the report]")[1].split("TASK [")[0]
@@ -240,7 +240,7 @@ def test_values_set_for_the_play_steer_the_fleet_wide_tasks(scratch_host, tmp_pa
         intel = json.load(handle)["hosts"]["intel-box"]
     assert intel["class"] == "rdna4_discrete"
     assert {"knob": "ASPM policy", "before": "default", "after": "performance", "changed": True,
-            "reason": "+10.8% dense decode on an R9700 with PCIe links kept in L0 (seeds/000)"} in intel["knobs"]
+            "reason": "+10.8% dense decode on an R9700 with PCIe links kept in L0 (llama.cpp discussion #21043)"} in intel["knobs"]
     # the play's inferops_reboot_allowed: false wins over the inventory's true
     assert intel["reboot"]["needed"] is True and intel["reboot"]["allowed"] is False and not intel["reboot"]["done"]
     assert "Ollama" not in json.dumps(intel)

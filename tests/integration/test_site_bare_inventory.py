@@ -34,6 +34,6 @@ def test_site_runs_on_an_inventory_without_collection_wide_values(scratch_host, 
     gpu, plain = report["gpu-box"], report["plain-box"]
     assert gpu["class"] == "rdna4_discrete" and plain["class"] == "none"
     assert {"knob": "ASPM policy", "before": "default", "after": "performance", "changed": True,
-            "reason": "+10.8% dense decode on an R9700 with PCIe links kept in L0 (seeds/000)"} in gpu["knobs"]
+            "reason": "+10.8% dense decode on an R9700 with PCIe links kept in L0 (llama.cpp discussion #21043)"} in gpu["knobs"]
     assert gpu["reboot"]["needed"] is True and gpu["reboot"]["allowed"] is False and gpu["reboot"]["done"] is False
     assert plain["status"] == "ok" and plain["knobs"] == []

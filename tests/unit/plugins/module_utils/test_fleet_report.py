@@ -82,10 +82,10 @@ def test_audit_lists_drift_and_fails_for_drift_failures_and_silence():
 
 def test_ollama_report_becomes_a_knob_with_its_verification():
     ollama = {"backend_requested": "vulkan", "backend_before": "auto", "backend_after": "vulkan", "verified": True,
-              "devices": ["AMD Radeon RX 9070 XT (RADV GFX1201)"], "warnings": ["w"], "reason": "seeds/003"}
+              "devices": ["AMD Radeon RX 9070 XT (RADV GFX1201)"], "warnings": ["w"], "reason": "RX 9070 XT Ollama article"}
     record = fleet_report.host_record(facts(ollama_report=ollama))
     assert record["knobs"] == [{"knob": "Ollama backend", "before": "auto", "after": "vulkan", "changed": True,
-                                "reason": "seeds/003", "note": "verified: AMD Radeon RX 9070 XT (RADV GFX1201)"}]
+                                "reason": "RX 9070 XT Ollama article", "note": "verified: AMD Radeon RX 9070 XT (RADV GFX1201)"}]
     assert record["warnings"] == ["w"]
 
 
@@ -107,3 +107,85 @@ def test_markdown_carries_every_knob_with_its_reason_and_the_failure():
     assert "- ASPM policy: default -> performance (+10.8%)" in text
     assert "- failed in task `T`: broke \\| badly" in text
     assert "| b | rdna4_discrete | failed | - | T: broke \\| badly |" in text
+
+
+# The skipped_reason pcie_aspm gives on a firmware-locked host (the demo's aspm-locked-ws), as the role reports it.
+LOCKED = ("ASPM: the firmware or kernel forbids ASPM changes on this host (writing 'performance' to "
+          "/sys/module/pcie_aspm/parameters/policy failed: EPERM, operation not permitted (the kernel or firmware "
+          "forbids this change)); boot with OS ASPM control or leave the policy to the firmware")
+NO_OLLAMA = "Ollama is not installed and there is nothing to install it from"
+
+
+def _locked_host_table():
+    locked = {"knobs": [], "reboot": {"needed": False, "reasons": []}, "warnings": [], "skipped": [LOCKED]}
+    ollama = {"backend_requested": "vulkan", "backend_before": None, "backend_after": None, "verified": None,
+              "devices": [], "warnings": [NO_OLLAMA], "reason": "r"}
+    return fleet_report.table(fleet_report.fleet_report({"aspm-locked-ws": facts(rdna4_report=locked,
+                                                                                   ollama_report=ollama)}))
+
+
+def test_a_long_note_keeps_its_essential_part_and_no_word_is_cut():
+    lines = _locked_host_table().splitlines()
+    note = lines[2]
+    assert "ASPM: the firmware or kernel forbids ASPM changes on this host" in note
+    assert NO_OLLAMA in note
+    assert max(len(line) for line in lines) <= fleet_report.TABLE_WIDTH
+    words = set(" ".join([LOCKED, NO_OLLAMA]).split())
+    shown = note.replace("|", " ").replace("!", " ").split()
+    # every word shown is a whole word of the notes (a "..." only after a whole word)
+    assert all(word.rstrip(".") in words or word.rstrip(".") + "." in words or word == "..." for word in shown), shown
+    assert "full text in report.md" in lines[-1]
+
+
+def test_notes_that_fit_are_shown_whole_with_no_pointer_to_report_md():
+    record = dict(NEEDS_REBOOT, warnings=["tuned is not installed"])
+    text = fleet_report.table(fleet_report.fleet_report({"a": facts(rdna4_report=record)}))
+    assert "! tuned is not installed" in text and "report.md" not in text
+
+
+def test_a_text_without_room_is_cut_after_a_whole_word():
+    assert fleet_report.shorten("forbids ASPM changes on this host", 28) == "forbids ASPM changes on..."
+    assert fleet_report.shorten("short", 28) == "short"
+    assert fleet_report.shorten("averyveryverylongname", 10) == "averyve..."
+
+
+def test_a_benchmark_gain_is_not_shown_as_a_warning():
+    text = fleet_report.table(fleet_report.fleet_report({"a": facts(benchmark=BENCHMARK)}))
+    (note,) = [line for line in text.splitlines() if "tok/s" in line]
+    assert "!" not in note
+    assert note.split() == ["benchmark:", "decode", "29.3", "->", "32.5", "tok/s", "(+10.8%)"]
+
+
+def test_a_benchmark_on_a_simulated_host_says_so_in_the_table_and_report_md():
+    report = fleet_report.fleet_report({"sim": facts(benchmark=BENCHMARK, simulated=True),
+                                        "real": facts(benchmark=BENCHMARK)})
+    assert report["hosts"]["sim"]["simulated"] is True and report["hosts"]["real"]["simulated"] is False
+    assert report["hosts"]["sim"]["benchmark"]["summary"] == "decode 29.3 -> 32.5 tok/s (+10.8%, simulated host)"
+    assert report["hosts"]["real"]["benchmark"]["summary"] == "decode 29.3 -> 32.5 tok/s (+10.8%)"
+    assert "benchmark: decode 29.3 -> 32.5 tok/s (+10.8%, simulated host)" in fleet_report.table(report)
+    assert "- benchmark: decode 29.3 -> 32.5 tok/s (+10.8%, simulated host)" in fleet_report.markdown(report)
+
+
+def test_report_md_names_a_missing_ollama_instead_of_none():
+    ollama = {"backend_requested": "vulkan", "backend_before": None, "backend_after": None, "verified": None,
+              "devices": [], "warnings": [NO_OLLAMA], "reason": "Vulkan: +9.8% through Ollama"}
+    text = fleet_report.markdown(fleet_report.fleet_report({"a": facts(ollama_report=ollama)}))
+    assert "None" not in text
+    assert "- Ollama backend: not installed, unchanged (Vulkan: +9.8% through Ollama) - requested vulkan" in text
+
+
+def test_report_md_shows_an_unchanged_knob_once_and_a_change_as_before_and_after():
+    same = dict(ASPM, before="performance", changed=False)
+    text = fleet_report.markdown(fleet_report.fleet_report({"a": facts(rdna4_report=dict(NEEDS_REBOOT, knobs=[ASPM, same]))}))
+    assert "- ASPM policy: default -> performance (+10.8%)" in text
+    assert "- ASPM policy: performance, unchanged (+10.8%)" in text
+
+
+def test_a_long_failure_is_cut_after_a_whole_word_and_report_md_has_it_whole():
+    message = "update-grub failed (exit 1): /etc/default/grub: line 12: unexpected token near the quoted word " * 2
+    report = fleet_report.fleet_report({"a": facts(failure={"task": "Set PCIe ASPM", "message": message})})
+    row, footer = fleet_report.table(report).splitlines()[1:]
+    last = row[:-3].split()[-1]
+    assert row.endswith("...") and any(word.rstrip(",;:(") == last for word in message.split()), row
+    assert footer.endswith("(notes shortened; full text in report.md)")
+    assert " ".join(message.split()) in fleet_report.markdown(report)

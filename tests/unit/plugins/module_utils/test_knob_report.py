@@ -61,3 +61,20 @@ def test_a_failure_that_changed_nothing_gives_nothing_one_that_wrote_state_is_re
          "changed": True}]}
     assert [(i["knob"], i["before"], i["after"]) for i in knob_items(written, "amdgpu_power")] == [
         ("amdgpu card1", "auto", "high")]
+
+
+def test_a_file_reads_as_a_before_and_after_of_the_same_kind():
+    (rewritten,) = knob_items({"changed": True}, "file", "why", "sysctl settings")
+    assert (rewritten["before"], rewritten["after"], rewritten["changed"]) == ("not as configured", "as configured", True)
+    (kept,) = knob_items({"changed": False}, "file", "why", "sysctl settings")
+    assert (kept["before"], kept["after"], kept["changed"]) == ("as configured", "as configured", False)
+
+
+def test_handing_the_gpu_links_back_reports_the_rule_it_removed_and_nothing_when_there_was_none():
+    (removed,) = knob_items({"scope": "gpu_links", "policy": "default", "links": [{"before": {"l1_aspm": 0},
+                            "after": {"l1_aspm": 0}, "changed_files": []}], "rule_file_changed": True,
+                             "changed": True}, "aspm", "why")
+    assert removed == {"knob": "udev rule of the gpu_links mode", "before": "present", "after": "removed",
+                       "changed": True, "reason": "why"}
+    assert knob_items({"scope": "gpu_links", "policy": "default", "links": [], "rule_file_changed": False,
+                       "changed": False}, "aspm") == []

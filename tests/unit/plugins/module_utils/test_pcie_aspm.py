@@ -38,3 +38,24 @@ def test_kernel_argument():
 def test_only_eperm_means_forbidden():
     assert pcie_aspm.is_forbidden(AttributeWriteError("/p", "x", errno.EPERM))
     assert not pcie_aspm.is_forbidden(AttributeWriteError("/p", "x", errno.EINVAL))
+
+
+def _lock_detail(scratch_host, cmdline):
+    root = scratch_host("aspm_locked")
+    with open(root + "/proc/cmdline", "w") as handle:
+        handle.write(cmdline)
+    tree = SysRoot(root)
+    return pcie_aspm.probe_policy_lock(tree, pcie_aspm.read_policy(tree))
+
+
+def test_the_eperm_detail_names_a_pcie_aspm_off_on_the_running_command_line(scratch_host):
+    detail = _lock_detail(scratch_host, "BOOT_IMAGE=/boot/vmlinuz root=/dev/sda1 ro quiet pcie_aspm=off\n")
+    assert "EPERM" in detail
+    assert "/proc/cmdline has pcie_aspm=off" in detail and "remove it" in detail
+
+
+@pytest.mark.parametrize("cmdline", ["ro quiet pcie_aspm=force\n", "ro quiet pcie_aspm.policy=performance\n",
+                                     "ro quiet -- pcie_aspm=off\n"])  # after "--" the arguments are init's
+def test_the_eperm_detail_names_no_pcie_aspm_off_when_the_kernel_did_not_take_one(scratch_host, cmdline):
+    detail = _lock_detail(scratch_host, cmdline)
+    assert "EPERM" in detail and "pcie_aspm=off" not in detail
