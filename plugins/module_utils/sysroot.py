@@ -179,29 +179,37 @@ class SysRoot:
         An absolute link target starts again at the root, and ``..`` stops there,
         the way the kernel resolves paths for a process chrooted into the tree.
         """
-        pending = [part for part in machine_path.split("/") if part]
-        done = []
+        pending = [part for part in reversed(machine_path.split("/")) if part and part != "."]
+        done = []               # real path components below the root, none of them a symlink
+        exists = True           # below a missing folder nothing is a link: the rest is plain names
         links = 0
         while pending:
-            name = pending.pop(0)
-            if name == ".":
-                continue
+            name = pending.pop()
             if name == "..":
                 if done:
                     done.pop()
-                continue
-            candidate = os.path.join(self.root, *(done + [name]))
-            if (pending or follow_last) and os.path.islink(candidate):
-                links += 1
-                if links > MAX_SYMLINKS:
-                    raise OSError(errno.ELOOP, "too many levels of symbolic links in '%s' inside sysroot '%s'"
-                                  % (machine_path, self.root))
-                target = os.readlink(candidate)
-                if target.startswith("/"):
-                    done = []
-                pending = [part for part in target.split("/") if part] + pending
+                exists = True  # back above the missing folder: look again
                 continue
             done.append(name)
+            if not exists or not (pending or follow_last):
+                continue
+            candidate = self.root + "/" + "/".join(done)
+            try:
+                mode = os.lstat(candidate).st_mode
+            except OSError:
+                exists = False
+                continue
+            if not stat.S_ISLNK(mode):
+                continue
+            links += 1
+            if links > MAX_SYMLINKS:
+                raise OSError(errno.ELOOP, "too many levels of symbolic links in '%s' inside sysroot '%s'"
+                              % (machine_path, self.root))
+            done.pop()
+            target = os.readlink(candidate)
+            if target.startswith("/"):
+                done = []
+            pending.extend(part for part in reversed(target.split("/")) if part and part != ".")
         return os.path.join(self.root, *done)
 
     def path(self, machine_path):

@@ -171,3 +171,12 @@ def test_a_rewritten_file_keeps_its_owner_group_and_mode(tmp_path):
     info = os.stat(str(target))
     assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (1234, 5678, 0o640)
     assert target.read_bytes() == b"NEW\n" and (target.parent / "grub.bak").read_bytes() == b"OLD\n"
+
+
+def test_a_link_reached_through_a_missing_folder_and_dot_dot_still_resolves_inside(tmp_path):
+    tree = tmp_path / "tree"
+    (tree / "etc").mkdir(parents=True)
+    (tree / "etc" / "real").write_bytes(b"tree's own\n")
+    os.symlink("/etc/real", str(tree / "etc" / "link"))
+    root = SysRoot(str(tree))
+    assert root.real_path("/etc/missing/../link") == str(tree / "etc" / "real")
