@@ -285,7 +285,7 @@ class Server:
     def __init__(self, api, url, timeout=300, fetch=http_json):
         if api not in APIS:
             raise BenchmarkError("api must be one of %s, got '%s'" % (", ".join(APIS), api))
-        if not timeout > 0:
+        if timeout is None or math.isnan(timeout) or timeout <= 0:
             raise BenchmarkError("timeout must be 1 or more seconds, got %s" % timeout)
         self.api = api
         address, user, password = split_credentials(url)

@@ -120,8 +120,8 @@ def _locked_host_table():
     locked = {"knobs": [], "reboot": {"needed": False, "reasons": []}, "warnings": [], "skipped": [LOCKED]}
     ollama = {"backend_requested": "vulkan", "backend_before": None, "backend_after": None, "verified": None,
               "devices": [], "warnings": [NO_OLLAMA], "reason": "r"}
-    return fleet_report.table(fleet_report.fleet_report({"aspm-locked-ws": facts(rdna4_report=locked,
-                                                                                   ollama_report=ollama)}))
+    hosts = {"aspm-locked-ws": facts(rdna4_report=locked, ollama_report=ollama)}
+    return fleet_report.table(fleet_report.fleet_report(hosts))
 
 
 def test_a_long_note_keeps_its_essential_part_and_no_word_is_cut():

@@ -71,8 +71,8 @@ def test_a_file_reads_as_a_before_and_after_of_the_same_kind():
 
 
 def test_handing_the_gpu_links_back_reports_the_rule_it_removed_and_nothing_when_there_was_none():
-    (removed,) = knob_items({"scope": "gpu_links", "policy": "default", "links": [{"before": {"l1_aspm": 0},
-                            "after": {"l1_aspm": 0}, "changed_files": []}], "rule_file_changed": True,
+    links = [{"before": {"l1_aspm": 0}, "after": {"l1_aspm": 0}, "changed_files": []}]
+    (removed,) = knob_items({"scope": "gpu_links", "policy": "default", "links": links, "rule_file_changed": True,
                              "changed": True}, "aspm", "why")
     assert removed == {"knob": "udev rule of the gpu_links mode", "before": "present", "after": "removed",
                        "changed": True, "reason": "why"}

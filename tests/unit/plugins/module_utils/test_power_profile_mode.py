@@ -196,7 +196,7 @@ def smu13_0_7_text(active, with_index=True):
     """smu_v13_0_7_get_power_profile_mode(): 30 spaces, "%d %-14s%s" with "* "/"  " per mode, then "%-30s" rows."""
     head = "".join(("%d %-14s%s" % (i, name, "* " if i == active else "  ")) if with_index else
                    ("%-14s%s" % (name, "* " if i == active else "  ")) for i, name in enumerate(ALL_EIGHT))
-    row = "%-30s" % "Gfx_ActiveHystLimit" + "".join("%-16d" % 0 for _ in ALL_EIGHT)
+    row = "%-30s" % "Gfx_ActiveHystLimit" + "%-16d" % 0 * len(ALL_EIGHT)
     return " " * 30 + head + "\n" + row + "\n"
 
 

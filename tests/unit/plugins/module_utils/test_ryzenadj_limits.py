@@ -102,6 +102,6 @@ def test_a_value_that_is_no_number_is_named_with_the_allowed_range(value):
 
 
 def test_an_infinite_temperature_names_degrees():
-    with pytest.raises(ryzenadj_limits.LimitError, match=r"^tctl_temp=inf is not a number of degrees C; "
-                                                          r"give a value between 40 and 105 degrees C$"):
+    message = r"^tctl_temp=inf is not a number of degrees C; give a value between 40 and 105 degrees C$"
+    with pytest.raises(ryzenadj_limits.LimitError, match=message):
         ryzenadj_limits.requested_limits({"tctl_temp": float("inf")})

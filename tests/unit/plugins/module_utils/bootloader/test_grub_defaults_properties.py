@@ -63,12 +63,12 @@ def assignment(draw, var):
 
 @st.composite
 def defaults_file(draw):
-    lines = [draw(st.one_of(latin1_comment, other_line)) for _ in range(draw(st.integers(0, 3)))]
+    lines = [draw(st.one_of(latin1_comment, other_line)) for _line in range(draw(st.integers(0, 3)))]
     lines.append(draw(assignment(LINUX)))
-    lines += [draw(st.one_of(latin1_comment, other_line)) for _ in range(draw(st.integers(0, 2)))]
-    for _ in range(draw(st.integers(1, 2))):
+    lines += [draw(st.one_of(latin1_comment, other_line)) for _line in range(draw(st.integers(0, 2)))]
+    for _line in range(draw(st.integers(1, 2))):
         lines.append(draw(assignment(DEFAULT)))
-    lines += [draw(st.one_of(latin1_comment, other_line)) for _ in range(draw(st.integers(0, 2)))]
+    lines += [draw(st.one_of(latin1_comment, other_line)) for _line in range(draw(st.integers(0, 2)))]
     ending = draw(st.sampled_from([b"\n", b"\r\n"]))
     final = draw(st.booleans())
     return ending.join(lines) + (ending if final else b"")

@@ -189,8 +189,8 @@ def test_a_hand_written_entry_through_the_module(data, request):
         assert result["changed"] == preview["changed"] and result["configured"] == preview["configured"]
         new = files(root)[ARCH]
         entry = LoaderEntry("/" + ARCH, decode(data))
-        assert LoaderEntry("/" + ARCH, decode(new)).options() == plan_cmdline_change(entry.options(), present,
-                                                                                    absent).args
+        planned = plan_cmdline_change(entry.options(), present, absent).args
+        assert LoaderEntry("/" + ARCH, decode(new)).options() == planned
         assert non_option_lines(new) == non_option_lines(data)
         assert {path: body for path, body in files(root).items() if path != ARCH} == \
             {path: body for path, body in before.items() if path != ARCH}
