@@ -38,3 +38,19 @@ def refuse(host, pattern, err):
     kernel = simulated_boot.load(host)
     kernel.config.setdefault("refuse", {})[pattern] = err
     kernel.save_config()
+
+
+def tree_files(root):
+    """Every regular file of a scratch host as bytes, by its path below the root.
+
+    The simulation's own log and marker are left out.
+    """
+    found = {}
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            full = os.path.join(folder, name)
+            rel = os.path.relpath(full, root)
+            if not os.path.islink(full) and not rel.startswith(("var/log/inferops-sim", ".inferops")):
+                with open(full, "rb") as handle:
+                    found[rel] = handle.read()
+    return found

@@ -13,7 +13,7 @@ import pytest
 from tests.simulation import simulated_boot as simulated_kernel
 from ansible_collections.inferops.amd.plugins.module_utils.bootloader.rpm_ostree import BootloaderRpmOstree
 from tests.simulation.bootloader_hosts import make_bootloader_host
-from tests.unit.host_files import tool_log
+from tests.unit.host_files import tool_log, tree_files
 from tests.unit.module_runner import run_module
 
 ASPM = "pcie_aspm.policy=performance"
@@ -39,20 +39,6 @@ def write(root, machine_path, text, mode=0o644):
     os.chmod(path(root, machine_path), mode)
 
 
-def snapshot(root):
-    """Every regular file of the tree except the simulation's own log and marker."""
-    found = {}
-    for folder, _dirs, files in os.walk(root):
-        for name in files:
-            real = os.path.join(folder, name)
-            rel = os.path.relpath(real, root)
-            if rel.startswith(("var/log/inferops-sim", ".inferops")) or os.path.islink(real):
-                continue
-            with open(real, "rb") as handle:
-                found[rel] = handle.read()
-    return found
-
-
 def changing_calls(root):
     return [call for call in tool_log(root)
             if not any(arg.startswith("--info") for arg in call["argv"]) and call["argv"] != ["kargs"]]
@@ -69,7 +55,7 @@ def assert_refused(root, before, result, *needles):
     for needle in needles:
         assert needle in result["msg"], result["msg"]
     assert result["changed"] is False
-    assert snapshot(root) == before
+    assert tree_files(root) == before
     assert changing_calls(root) == []
 
 
@@ -99,7 +85,7 @@ def test_an_assignment_the_parser_does_not_see_is_refused_with_file_and_line(scr
     root = scratch_host("r9700_desktop")
     grub = read(root, "/etc/default/grub")
     write(root, "/etc/default/grub", grub + line + "\n")
-    before = snapshot(root)
+    before = tree_files(root)
     result = run(root, present=[ASPM], expect_failure=True)
     assert_refused(root, before, result, "/etc/default/grub line %d" % (len(grub.splitlines()) + 1), number_of)
 
@@ -108,7 +94,7 @@ def test_an_assignment_in_a_function_never_called_is_refused(scratch_host):
     root = scratch_host("r9700_desktop")
     write(root, "/etc/default/grub.d/50-tuning.cfg",
           "# set by the vendor's tool\nset_args() {\n  GRUB_CMDLINE_LINUX_DEFAULT=\"quiet amd_pstate=active\"\n}\n")
-    before = snapshot(root)
+    before = tree_files(root)
     result = run(root, present=[ASPM], expect_failure=True)
     assert_refused(root, before, result, "/etc/default/grub.d/50-tuning.cfg line 4", "amd_pstate=active")
 
@@ -126,7 +112,7 @@ def test_a_value_from_a_sourced_file_is_refused(scratch_host):
     root = scratch_host("r9700_desktop")
     write(root, "/etc/default/grub.local", 'GRUB_CMDLINE_LINUX="rd.luks.uuid=9e"\n')
     write(root, "/etc/default/grub.d/10-local.cfg", ". ./etc/default/grub.local\n")
-    before = snapshot(root)
+    before = tree_files(root)
     result = run(root, present=[ASPM], expect_failure=True)
     assert_refused(root, before, result, "/etc/default/grub.d/10-local.cfg line 1", "rd.luks.uuid=9e")
 
@@ -134,10 +120,10 @@ def test_a_value_from_a_sourced_file_is_refused(scratch_host):
 def test_defaults_the_shell_cannot_source_are_refused(scratch_host):
     root = scratch_host("r9700_desktop")
     write(root, "/etc/default/grub.d/20-broken.cfg", 'GRUB_CMDLINE_LINUX_DEFAULT="quiet\n')
-    before = snapshot(root)
+    before = tree_files(root)
     result = run(root, present=[ASPM], expect_failure=True)
     assert "20-broken.cfg" in result["msg"]
-    assert snapshot(root) == before and changing_calls(root) == []
+    assert tree_files(root) == before and changing_calls(root) == []
 
 
 def test_shell_agrees_after_the_edit_and_grub_cfg_proves_it_with_a_dropin_chain(scratch_host):
@@ -176,7 +162,7 @@ def test_no_grub_variables_at_all_in_a_minimal_defaults_file(scratch_host):
 def test_blscfg_set_in_a_dropin_is_refused_too(scratch_host):
     root = scratch_host("r9700_desktop")
     write(root, "/etc/default/grub.d/90-bls.cfg", "GRUB_ENABLE_BLSCFG=true\n")
-    before = snapshot(root)
+    before = tree_files(root)
     result = run(root, present=[ASPM], bootloader="grub", expect_failure=True)
     assert_refused(root, before, result, "GRUB_ENABLE_BLSCFG=true", "grubby")
 
@@ -195,21 +181,21 @@ def _replace_tool(root, name, body):
 def test_grub_cfg_that_does_not_boot_the_defaults_puts_everything_back(scratch_host, body, complaint):
     root = scratch_host("r9700_desktop")
     _replace_tool(root, "update-grub", body)
-    before = snapshot(root)
+    before = tree_files(root)
     result = run(root, present=[ASPM], expect_failure=True)
     assert "/boot/grub/grub.cfg, entry" in result["msg"] and complaint in result["msg"]
     assert "restored" in result["msg"] and result["changed"] is False
-    assert snapshot(root) == before  # defaults, grub.cfg and no backup left behind
+    assert tree_files(root) == before  # defaults, grub.cfg and no backup left behind
 
 
 def test_a_regenerator_failing_after_writing_grub_cfg_is_rolled_back(scratch_host):
     root = scratch_host("r9700_desktop")
     _replace_tool(root, "update-grub", "echo broken > \"$INFEROPS_SYSROOT/boot/grub/grub.cfg\"\n"
                                        "echo '/etc/grub.d/30_os-prober: error' >&2; exit 1\n")
-    before = snapshot(root)
+    before = tree_files(root)
     result = run(root, present=[ASPM], expect_failure=True)
     assert "exit 1" in result["msg"] and "30_os-prober: error" in result["msg"]
-    assert snapshot(root) == before
+    assert tree_files(root) == before
 
 
 # -- 3. systemd-boot -----------------------------------------------------------------------------------------------
@@ -248,15 +234,15 @@ def test_hand_written_entry_with_several_options_lines(bootloader_host):
 
 def test_check_mode_on_hand_written_entries_writes_nothing(bootloader_host):
     root = bootloader_host("arch_systemd_boot")
-    before = snapshot(root)
+    before = tree_files(root)
     result = run(root, present=["iommu=pt"], check_mode=True)
-    assert result["changed"] and "iommu=pt" in result["configured"] and snapshot(root) == before
+    assert result["changed"] and "iommu=pt" in result["configured"] and tree_files(root) == before
 
 
 def test_a_unified_kernel_image_is_refused(bootloader_host):
     root = bootloader_host("arch_systemd_boot")
     write(root, "/boot/EFI/Linux/arch-linux.efi", "MZ")
-    before = snapshot(root)
+    before = tree_files(root)
     result = run(root, present=["iommu=pt"], expect_failure=True)
     assert_refused(root, before, result, "unified kernel image", "/boot/EFI/Linux/arch-linux.efi")
 
@@ -264,7 +250,7 @@ def test_a_unified_kernel_image_is_refused(bootloader_host):
 def test_a_mkinitcpio_uki_preset_is_refused(bootloader_host):
     root = bootloader_host("arch_systemd_boot")
     write(root, "/etc/mkinitcpio.d/linux.preset", "PRESETS=('default')\ndefault_uki=\"/boot/EFI/Linux/arch.efi\"\n")
-    before = snapshot(root)
+    before = tree_files(root)
     assert_refused(root, before, run(root, present=["iommu=pt"], expect_failure=True), "linux.preset (_uki=)")
 
 
@@ -307,7 +293,7 @@ def test_an_argument_edited_into_a_kernel_install_entry_is_not_lost(bootloader_h
     root = bootloader_host("systemd_boot_host")
     entry = "/boot/efi/loader/entries/4c1f0e8d2b6a4f3e9a7d5c0b1e2f3a4b-6.12.57+deb13-amd64.conf"
     write(root, entry, read(root, entry).replace("ro quiet", "ro quiet nvme_core.default_ps_max_latency_us=0"))
-    before = snapshot(root)
+    before = tree_files(root)
     result = run(root, present=["iommu=pt"], expect_failure=True)
     assert_refused(root, before, result, entry, "nvme_core.default_ps_max_latency_us=0", "kernel-install would drop")
 
@@ -316,7 +302,7 @@ def test_an_argument_edited_into_a_kernel_install_entry_is_not_lost(bootloader_h
 def test_a_managed_argument_in_a_cmdline_d_file_is_refused(bootloader_host, folder):
     root = bootloader_host("systemd_boot_host")
     write(root, folder + "/20-iommu.conf", "iommu=soft\n")
-    before = snapshot(root)
+    before = tree_files(root)
     result = run(root, present=["iommu=pt"], expect_failure=True)
     assert_refused(root, before, result, folder + "/20-iommu.conf", "iommu=soft")
     # an unrelated drop-in does not stop the module
@@ -336,10 +322,10 @@ def test_kernel_install_failing_on_the_second_kernel_restores_every_entry(bootlo
     write(root, "/usr/bin/kernel-install", '#!/bin/sh\n[ "$2" = "6.16.3+deb13-amd64" ] && { echo "kernel-install: '
           'depmod failed" >&2; exit 1; }\nexec "%s.sim" "$@"\n' % real, mode=0o755)
     write(root, "/boot/vmlinuz-6.16.3+deb13-amd64", "kernel")
-    before = snapshot(root)
+    before = tree_files(root)
     result = run(root, present=["iommu=pt"], expect_failure=True)
     assert "depmod failed" in result["msg"] and first in result["msg"] and "/etc/kernel/cmdline" in result["msg"]
-    assert snapshot(root) == before
+    assert tree_files(root) == before
 
 
 # -- 4. input --------------------------------------------------------------------------------------------------------
@@ -363,9 +349,9 @@ def test_kernel_install_failing_on_the_second_kernel_restores_every_entry(bootlo
 ])
 def test_bad_input_is_refused_before_anything_is_read(scratch_host, args, message):
     root = scratch_host("r9700_desktop")
-    before = snapshot(root)
+    before = tree_files(root)
     result = run(root, expect_failure=True, **args)
-    assert message in result["msg"] and snapshot(root) == before and tool_log(root) == []
+    assert message in result["msg"] and tree_files(root) == before and tool_log(root) == []
 
 
 def test_boot_critical_absent_with_the_explicit_option(scratch_host):

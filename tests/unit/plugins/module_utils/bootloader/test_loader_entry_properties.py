@@ -36,7 +36,7 @@ from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import
 )
 from tests.simulation import simulated_boot
 from tests.simulation.bootloader_hosts import make_bootloader_host
-from tests.unit.host_files import tool_log
+from tests.unit.host_files import tool_log, tree_files
 from tests.unit.module_runner import run_module
 
 FAST = settings(max_examples=100, deadline=None, derandomize=False, print_blob=True)
@@ -142,19 +142,6 @@ def host(name):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def files(root):
-    """Every regular file of the tree (the simulation's log and marker left out), as bytes."""
-    found = {}
-    for folder, _dirs, names in os.walk(root):
-        for name in names:
-            full = os.path.join(folder, name)
-            rel = os.path.relpath(full, root)
-            if not os.path.islink(full) and not rel.startswith(("var/log/inferops-sim", ".inferops")):
-                with open(full, "rb") as handle:
-                    found[rel] = handle.read()
-    return found
-
-
 def put(root, path, data):
     full = os.path.join(root, path.lstrip("/"))
     os.makedirs(os.path.dirname(full), exist_ok=True)
@@ -176,26 +163,26 @@ def test_a_hand_written_entry_through_the_module(data, request):
     present, absent = request
     with host("arch_systemd_boot") as root:
         put(root, ARCH, data)
-        before = files(root)
+        before = tree_files(root)
         preview = module(root, present, absent, check_mode=True)
-        assert files(root) == before
+        assert tree_files(root) == before
         # a read-back that fails after the write: everything is put back byte for byte
         with mock.patch.object(BootloaderSystemdBoot, "read_back", side_effect=CmdlineError("simulated read-back")):
             failed = module(root, present, absent, expect_failure=True) if preview["changed"] else None
-        assert files(root) == before
+        assert tree_files(root) == before
         if failed is not None:
             assert "simulated read-back" in failed["msg"] and failed["changed"] is False
         result = module(root, present, absent)
         assert result["changed"] == preview["changed"] and result["configured"] == preview["configured"]
-        new = files(root)[ARCH]
+        new = tree_files(root)[ARCH]
         entry = LoaderEntry("/" + ARCH, decode(data))
         planned = plan_cmdline_change(entry.options(), present, absent).args
         assert LoaderEntry("/" + ARCH, decode(new)).options() == planned
         assert non_option_lines(new) == non_option_lines(data)
-        assert {path: body for path, body in files(root).items() if path != ARCH} == \
+        assert {path: body for path, body in tree_files(root).items() if path != ARCH} == \
             {path: body for path, body in before.items() if path != ARCH}
         assert module(root, present, absent)["changed"] is False
-        assert files(root)[ARCH] == new
+        assert tree_files(root)[ARCH] == new
 
 
 # -- the module on kernel-install entries (/etc/kernel/cmdline) ------------------------------------------------
@@ -222,27 +209,27 @@ def test_etc_kernel_cmdline_through_the_module(data, request):
     present, absent = request
     with host("systemd_boot_host") as root:
         put(root, ETC_CMDLINE, data)
-        entry = files(root)[DEBIAN_ENTRY]
+        entry = tree_files(root)[DEBIAN_ENTRY]
         # the entry as kernel-install wrote it from this file (the module checks that they agree)
         options = b" ".join(encode(word) for word in split_cmdline(decode(data)))
         put(root, DEBIAN_ENTRY, b"".join(
             (b"options    " + options + b" systemd.machine_id=4c1f0e8d2b6a4f3e9a7d5c0b1e2f3a4b\n")
             if line.startswith(b"options") else line for line in entry.splitlines(True)))
-        before = files(root)
+        before = tree_files(root)
         preview = module(root, present, absent, check_mode=True)
-        assert files(root) == before and tool_log(root) == []
+        assert tree_files(root) == before and tool_log(root) == []
         if preview["changed"]:
             kernel = simulated_boot.load(root)
             kernel.config["fail_tools"] = {"kernel-install": "kernel-install: simulated failure"}
             kernel.save_config()
             failed = module(root, present, absent, expect_failure=True)
             assert "simulated failure" in failed["msg"] and failed["changed"] is False
-            assert files(root) == before
+            assert tree_files(root) == before
             kernel.config["fail_tools"] = {}
             kernel.save_config()
         result = module(root, present, absent)
         assert result["changed"] == preview["changed"]
-        new = files(root)[ETC_CMDLINE]
+        new = tree_files(root)[ETC_CMDLINE]
         planned = plan_cmdline_change(split_cmdline(decode(data)), present, absent).args
         assert missing_or_lost(split_cmdline(decode(new)), planned, present, absent) == ""
         assert sorted(split_cmdline(decode(new))) == sorted(planned)
@@ -253,7 +240,7 @@ def test_etc_kernel_cmdline_through_the_module(data, request):
         if not result["changed"]:
             assert new == data
         again = module(root, present, absent)
-        assert again["changed"] is False and files(root)[ETC_CMDLINE] == new
+        assert again["changed"] is False and tree_files(root)[ETC_CMDLINE] == new
 
 
 # -- kernelstub ---------------------------------------------------------------------------------------------------
@@ -267,14 +254,14 @@ POP_ENTRY = "boot/efi/loader/entries/Pop_OS-current.conf"
 def test_kernelstub_through_the_module(options, title, ending, request):
     present, absent = request
     with host("popos_kernelstub") as root:
-        config = json.loads(files(root)[KERNELSTUB_CONFIG])
+        config = json.loads(tree_files(root)[KERNELSTUB_CONFIG])
         config["user"]["kernel_options"] = options
         put(root, KERNELSTUB_CONFIG, json.dumps(config, indent=2).encode())
         put(root, POP_ENTRY, ending.join([b"title Pop!_OS " + title, b"linux /EFI/Pop/vmlinuz.efi",
                                           b"options root=UUID=1 ro " + " ".join(options).encode(), b""]))
-        before = files(root)
+        before = tree_files(root)
         preview = module(root, present, absent, check_mode=True)
-        assert files(root) == before and tool_log(root) == []
+        assert tree_files(root) == before and tool_log(root) == []
         planned = plan_cmdline_change(options, present, absent).args
         if preview["changed"]:
             # kernelstub rewrites its files, then fails: both are put back byte for byte
@@ -286,14 +273,15 @@ def test_kernelstub_through_the_module(options, title, ending, request):
             failed = module(root, present, absent, expect_failure=True)
             assert "ESP full" in failed["msg"] and failed["changed"] is True
             os.rename(tool + ".sim", tool)
-            assert {path: body for path, body in files(root).items() if not path.startswith("usr/bin/kernelstub")} \
+            now = tree_files(root)
+            assert {path: now[path] for path in now if not path.startswith("usr/bin/kernelstub")} \
                 == {path: body for path, body in before.items() if not path.startswith("usr/bin/kernelstub")}
         result = module(root, present, absent)
         assert result["changed"] == preview["changed"]
-        after = json.loads(files(root)[KERNELSTUB_CONFIG])
+        after = json.loads(tree_files(root)[KERNELSTUB_CONFIG])
         assert missing_or_lost(after["user"]["kernel_options"], planned, present, absent) == ""
         assert sorted(after["user"]["kernel_options"]) == sorted(planned)
         assert after["default"] == config["default"]
         # the entry's other lines, Latin-1 title and endings included, are untouched
-        assert files(root)[POP_ENTRY].split(b"\n")[:2] == before[POP_ENTRY].split(b"\n")[:2]
+        assert tree_files(root)[POP_ENTRY].split(b"\n")[:2] == before[POP_ENTRY].split(b"\n")[:2]
         assert module(root, present, absent)["changed"] is False
