@@ -14,9 +14,13 @@ options:
   sysroot:
     description:
       - Root of the machine tree every C(/sys), C(/proc), C(/etc), C(/usr) and C(/boot) path is read from and written to.
-      - Leave at C(/) on real hosts. Point it at a recorded hardware tree to run against a simulated host (tests, the demo fleet).
-      - A tree without the simulation marker (an extracted M(inferops.amd.hardware_capture) archive, an image) is a plain
-        tree, read like C(/) but never written to in place for kernel attributes (the module fails naming the file).
+      - Leave at C(/) on real hosts. Point it at a machine tree (an image, an extracted M(inferops.amd.hardware_capture) archive)
+        to read that machine; the tests and the demo fleet point it at simulated hosts.
+      - A tree is data. Nothing of it is run or sourced unless the controller sets C(INFEROPS_SIMULATION=1).
+      - A kernel attribute write on a tree goes to the tree's own attribute writer C(/usr/libexec/inferops/sysfs-write)
+        (argv C(PATH VALUE), exit status the errno the kernel would return), and only with that switch. A tree without
+        a writer that may run is a plain tree. It is read like C(/) but kernel attributes are never written to in place
+        (the module fails naming the file).
       - Set it for every module of the collection at once with C(module_defaults) and the action group C(group/inferops.amd.hardware);
         the roles of the collection then act on the same root (or set C(inferops_sysroot) for them).
     type: path

@@ -33,8 +33,8 @@ whether there is something to run and requires the execute bit: it finds
 nothing, which is the truth of an extracted capture, so facts say no tool
 there and a module that needs one says it is not installed instead of
 running a file of the archive.  Turning a capture into a host whose tools
-answer is the replay's work (tests/simulation/scratch_host.py installs
-stand-ins from the test suite at ``tool_paths``, reading the JSON records).
+answer is the replay's work, outside the collection (the source tree's test
+suite installs stand-ins at ``tool_paths`` that read the JSON records).
 
 Archive members are machine paths (``sys/bus/pci/devices/0000:03:00.0``),
 sysfs symlinks stay symlinks (an absolute target is rewritten relative, so it
@@ -68,7 +68,7 @@ from ansible_collections.inferops.amd.plugins.module_utils.sysroot import PathRe
 
 # Kept equal to galaxy.yml's version by tests/unit/plugins/module_utils/test_hardware_capture.py
 # (a module runs from a zip and cannot read the collection's MANIFEST.json).
-COLLECTION_VERSION = "0.1.0"
+COLLECTION_VERSION = "0.2.0"
 # 2: tools are empty 0644 files plus .inferops-capture/tools/<name>.json (1 had replay shell scripts).
 FORMAT = 2
 META_DIR = ".inferops-capture"

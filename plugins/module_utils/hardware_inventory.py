@@ -9,7 +9,8 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.inferops.amd.plugins.module_utils import amd_gpu, host_system, pcie_aspm, tuned_state
+from ansible_collections.inferops.amd.plugins.module_utils import amd_gpu, host_system, ollama_install, pcie_aspm, tuned_state
+from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandError, CommandRunner
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError
 
 
@@ -32,7 +33,7 @@ def aspm_facts(root, cmdline, probe):
         facts.update(changeable=False, reason="pcie_aspm=off is on the kernel command line")
     elif not os.access(root.path(pcie_aspm.POLICY_PATH), os.W_OK):
         facts.update(changeable=False, reason="%s is not writable by this user" % pcie_aspm.POLICY_PATH)
-    elif probe and (root.is_live or root.is_simulated):
+    elif probe and root.can_write_attributes:
         facts["probed"] = True
         try:
             locked = pcie_aspm.probe_policy_lock(root, policy)
@@ -57,6 +58,23 @@ def tools(root):
     return found
 
 
+def ollama_version(root, executable):
+    """The version of the root's ollama ``executable`` (a machine path, or None), as ``ollama --version`` prints it.
+
+    None when there is no executable, when it printed no version or failed, and where the root's code may
+    not run (a tree without INFEROPS_SIMULATION=1: a tree is data, so its Ollama's version is unknown). Run
+    only where an ollama was found, through the command runner (the root's own executable, C locale).
+    """
+    if executable is None or not root.may_run_tree_code:
+        return None
+    try:
+        dummy, out, err = CommandRunner(root, root.run_command).run([root.real_path(executable), "--version"],
+                                                                    check=False)
+    except CommandError:
+        return None
+    return ollama_install.parse_version(out + "\n" + err)
+
+
 def gather(root, probe_aspm=False):
     gpus = amd_gpu.gather_gpus(root)
     system = host_system.gather_system(root)
@@ -67,8 +85,8 @@ def gather(root, probe_aspm=False):
         "aspm": aspm_facts(root, system["kernel"]["cmdline"], probe_aspm),
         "ryzenadj_installed": found_tools["ryzenadj"] is not None,
         "tools": found_tools,
+        "ollama_version": ollama_version(root, found_tools["ollama"]),
         "tuned": tuned_state.read(root) if found_tools["tuned-adm"] else None,
-        "simulated": root.is_simulated,
         "sysroot": root.root,
     }
     facts.update(system)

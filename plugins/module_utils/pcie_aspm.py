@@ -113,11 +113,12 @@ def probe_policy_lock(root, policy):
     links that support no ASPM state, and an _OSC-refused host shows them
     because the refusal is acted on after the PCI scan created them.
 
-    Only the live machine and simulated hosts are probed; a plain tree (an
-    extracted capture, an image) is never written in place, so it gives no
-    evidence and the change is predicted.
+    Only a root whose attribute writes get an answer is probed (``/``, or a
+    tree with an attribute writer that may run: ``SysRoot.can_write_attributes``);
+    a plain tree (an extracted capture, an image) is never written in place,
+    so it gives no evidence and the change is predicted.
     """
-    if not (root.is_live or root.is_simulated):
+    if not root.can_write_attributes:
         return None
     try:
         root.write_attribute(POLICY_PATH, policy.active)

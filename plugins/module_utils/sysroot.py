@@ -16,16 +16,24 @@ Two kinds of writes exist because the kernel treats them differently:
 * :meth:`SysRoot.write_config` replaces a regular file atomically (temporary
   file in the same folder, fsync, rename), optionally keeping a backup.
 
-A tree (any root but ``/``: an extracted capture, an image, a simulated host)
-is data.  Nothing from it runs (:attr:`SysRoot.may_run_tree_code`, enforced by
-the command runner and the GRUB shell check) and its symlinks resolve inside
-it, as in a chroot (:meth:`SysRoot.real_path`), unless the controller switches
-the simulation on with the environment variable ``INFEROPS_SIMULATION=1``
-(the tests and the demo do).  A file inside a tree can never be that switch.
-With the simulation on, a tree carrying the simulation marker (see
-``_simulated_sysfs``) is a simulated host: attribute writes are handed to the
-simulation so that they behave like the kernel.  Any other tree is plain: it
-has no kernel behind its files, so attribute writes are refused there.
+A tree (any root but ``/``: an extracted capture, an image, a test's scratch
+host) is data.  Nothing from it runs (:attr:`SysRoot.may_run_tree_code`,
+enforced by the command runner and the GRUB shell check) unless the controller
+sets the environment variable ``INFEROPS_SIMULATION=1`` (the tests and the demo
+do); a file inside a tree can never be that switch.  Its symlinks resolve
+inside it, as in a chroot (:meth:`SysRoot.real_path`).
+
+A kernel attribute is not a plain file: the kernel checks the word, and one
+write can change other files (the ASPM policy reconfigures every link).  On
+``/`` the kernel answers.  On a tree whose code may run, the tree can answer
+itself: its executable :data:`ATTRIBUTE_WRITER` is run like any other tool of
+the tree (through the command runner: argv ``PATH VALUE``, C locale,
+``INFEROPS_SYSROOT`` set to the tree) and exits with the errno the kernel's
+write(2) would have set, 0 when the value is taken, printing nothing on a
+refusal; a refusal with a message on stderr, or an exit that is no errno,
+means the writer itself failed (:class:`AttributeWriterError`).  Any other
+tree is plain: it has no kernel behind its files, so attribute writes are
+refused there (:class:`PlainTreeWriteError`).
 
 Configuration files are bytes: :meth:`SysRoot.read_config` decodes them
 losslessly (``config_text``) and :meth:`SysRoot.write_config` encodes them back
@@ -48,9 +56,9 @@ __metaclass__ = type
 import errno
 import os
 import stat
+import subprocess
 import tempfile
 
-from ansible_collections.inferops.amd.plugins.module_utils import _simulated_sysfs
 from ansible_collections.inferops.amd.plugins.module_utils import config_text
 
 
@@ -81,8 +89,14 @@ class AttributeWriteError(Exception):
 
 # The controller's switch for the simulation (tests, demo): only the environment the module runs in can set it.
 SIMULATION_VARIABLE = "INFEROPS_SIMULATION"
+# Where a tree keeps its own kernel attribute writer (argv PATH VALUE, exit status = errno), run only where
+# tree code may run. A machine path inside the tree; "/" never uses one (its kernel answers).
+ATTRIBUTE_WRITER = "/usr/libexec/inferops/sysfs-write"
 # Linux's MAXSYMLINKS (include/linux/namei.h): more links than this on one path is ELOOP.
 MAX_SYMLINKS = 40
+# Where a root's tools are looked for, in this order (the PATH of a root login on Debian and Fedora): the
+# one list every tool lookup of the collection uses (SysRoot.find_tool, the command runner, its messages).
+TOOL_FOLDERS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 
 
 def simulation_enabled():
@@ -107,12 +121,36 @@ class PlainTreeWriteError(AttributeWriteError):
         self.root = root
         # The errno text alone would hide the reason: say what the tree is and the way out.
         self.args = (
-            "refusing to write '%s' to %s: sysroot %s is a plain tree (an extracted capture or an image, "
-            "no running kernel and no simulation marker %s), and writing a kernel attribute in place "
-            "would overwrite the recorded file. Read it only (hardware_facts does by default), or turn "
-            "it into a simulated host first: tests/simulation/scratch_host.py CAPTURE.tar.gz DEST in the "
-            "collection's source tree (docs/simulation.md, docs/capture.md)"
-            % (value.strip(), path, root, _simulated_sysfs.MARKER),)
+            "refusing to write '%s' to %s: sysroot %s is a plain tree (an extracted capture or an image: no "
+            "running kernel, and no attribute writer of its own at %s that may run, which takes %s=1 on the "
+            "controller), and writing a kernel attribute in place would overwrite the recorded file. Read it "
+            "only (hardware_facts does by default), or give the tree a writer that answers like the kernel "
+            "(docs/simulation.md, docs/capture.md)"
+            % (value.strip(), path, root, ATTRIBUTE_WRITER, SIMULATION_VARIABLE),)
+
+
+class AttributeWriterError(AttributeWriteError):
+    """The tree's attribute writer failed itself (it printed an error, or its exit is no errno): EIO."""
+
+    def __init__(self, writer, path, value, rc, said):
+        super(AttributeWriterError, self).__init__(path, value.strip(), errno.EIO)
+        self.writer = writer
+        self.rc = rc
+        self.args = ("writing '%s' to %s failed: the tree's attribute writer %s failed (exit %s), so the "
+                     "write's outcome is unknown: %s" % (value.strip(), path, writer, rc, said.strip() or "no output"),)
+
+
+def run_argv(argv, environ_update=None, cwd=None, expand_user_and_vars=False, handle_exceptions=False):
+    """``(rc, stdout, stderr)`` of ``argv`` (a list, no shell), for a SysRoot opened outside a module.
+
+    The same contract as ``AnsibleModule.run_command``, which :func:`module_sysroot` passes instead; the
+    words are never expanded here (the command runner asks run_command not to, ``expand_user_and_vars``).
+    """
+    env = dict(os.environ)
+    env.update(environ_update or {})
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd) as proc:
+        out, err = proc.communicate()
+    return proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
 
 
 class PathRecorder:
@@ -124,31 +162,54 @@ class PathRecorder:
 
 
 class SysRoot:
-    """Resolve machine paths below one root and read or write them."""
+    """Resolve machine paths below one root and read or write them.
 
-    def __init__(self, root="/", recorder=None):
+    ``run_command`` runs the tree's attribute writer (``AnsibleModule.run_command``
+    from :func:`module_sysroot`; :func:`run_argv` when none is given).
+    """
+
+    _NOT_LOOKED_UP = object()
+
+    def __init__(self, root="/", recorder=None, run_command=None):
         if not root:
             root = "/"
         root = os.path.abspath(root)
         if not os.path.isdir(root):
             raise SysRootError("sysroot '%s' is not a directory" % root)
         self.root = root
-        # The simulation marker is a file of the tree: it counts only when the controller switched the simulation on.
-        self.kernel = _simulated_sysfs.load(root) if simulation_enabled() else None
         self.recorder = recorder
+        self.run_command = run_command or run_argv
+        self._writer = self._NOT_LOOKED_UP
 
     @property
     def is_live(self):
         return self.root == "/"
 
     @property
-    def is_simulated(self):
-        return self.kernel is not None
+    def attribute_writer(self):
+        """Real path of the tree's own :data:`ATTRIBUTE_WRITER` where tree code may run, else None.
+
+        Always None on ``/`` (the kernel answers there) and on a tree without the
+        switch: an executable inside a tree is no reason to run it.  Looked up once,
+        and not recorded (it is no file the collection reads from the machine).
+        """
+        if self._writer is self._NOT_LOOKED_UP:
+            self._writer = None
+            if not self.is_live and self.may_run_tree_code:
+                candidate = self._in_root(ATTRIBUTE_WRITER, follow_last=True)
+                if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                    self._writer = candidate
+        return self._writer
+
+    @property
+    def can_write_attributes(self):
+        """Whether a kernel attribute write gets an answer: the kernel's on ``/``, the tree's writer's on a tree."""
+        return self.is_live or self.attribute_writer is not None
 
     @property
     def is_plain_tree(self):
-        """A folder of files with no kernel behind it: neither ``/`` nor a simulated host."""
-        return not self.is_live and not self.is_simulated
+        """A folder of files with no kernel behind it: not ``/``, and no attribute writer that may run."""
+        return not self.can_write_attributes
 
     @property
     def may_run_tree_code(self):
@@ -307,15 +368,14 @@ class SysRoot:
     def write_attribute(self, machine_path, value):
         """Write one value to a kernel attribute, as ``echo value > path`` does.
 
-        Refused with :class:`PlainTreeWriteError` on a plain tree.
+        On a tree the tree's :attr:`attribute_writer` answers for the kernel;
+        refused with :class:`PlainTreeWriteError` on a plain tree.
         """
-        if self.is_plain_tree:
-            raise PlainTreeWriteError(self.root, machine_path, value)
-        if self.kernel is not None:
-            try:
-                self.kernel.write(machine_path, value)
-            except OSError as exc:
-                raise AttributeWriteError(machine_path, value.strip(), exc.errno)
+        if not self.is_live:
+            self._checked(machine_path)  # the path stays inside the tree, whoever writes it
+            if self.attribute_writer is None:
+                raise PlainTreeWriteError(self.root, machine_path, value)
+            self._write_through_writer(machine_path, value)
             return
         data = value if value.endswith("\n") else value + "\n"
         try:
@@ -330,6 +390,22 @@ class SysRoot:
             raise AttributeWriteError(machine_path, value, exc.errno)
         finally:
             os.close(fd)
+
+    def _write_through_writer(self, machine_path, value):
+        """Run the tree's writer on ``machine_path`` and ``value``; its exit status is the kernel's errno."""
+        # Imported here: the command runner imports this module for SysRootError.
+        from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandError, CommandRunner
+
+        writer = self.attribute_writer
+        try:
+            rc, dummy, err = CommandRunner(self, self.run_command).run([writer, machine_path, value], check=False)
+        except CommandError as exc:
+            raise AttributeWriterError(writer, machine_path, value, None, str(exc))
+        if rc == 0:
+            return
+        if rc > 0 and rc in errno.errorcode and not err.strip():
+            raise AttributeWriteError(machine_path, value.strip(), rc)
+        raise AttributeWriterError(writer, machine_path, value, rc, err)
 
     def write_config(self, machine_path, content, mode=None, backup_suffix=None):
         """Atomically replace (or create) a regular file; return the backup's machine path.
@@ -394,12 +470,12 @@ class SysRoot:
         return False
 
     # -- tools ---------------------------------------------------------
-    def find_tool(self, name, folders=("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")):
+    def find_tool(self, name, folders=TOOL_FOLDERS):
         """Real path of an executable inside the root, or None.
 
         Tools are looked up inside the root, not on the controller's PATH:
-        on a live machine that is the same thing, and on a simulated host it
-        finds the simulated tool that edits the simulated tree.
+        on a live machine that is the same thing, and on a tree it finds the
+        tree's own tool (which runs only where :attr:`may_run_tree_code`).
         """
         for folder in folders:
             candidate = self.real_path(os.path.join(folder, name))
@@ -445,7 +521,8 @@ def module_sysroot(module):
     Every module opens its root here, so the option means the same thing everywhere.
     """
     try:
-        return SysRoot(module.params["sysroot"])
+        # The command runner asks run_command not to expand "~" or "$VAR": the word reaches the writer as given.
+        return SysRoot(module.params["sysroot"], run_command=module.run_command)
     except SysRootError as exc:
         module.fail_json(msg=str(exc))
     return None  # not reached: fail_json exits

@@ -78,7 +78,7 @@ manifest:
   sample:
     format: 2
     captured_at: "2026-12-01T22:30:00Z"
-    collection_version: 0.1.0
+    collection_version: 0.2.0
     kernel_release: 6.12.57+deb13-amd64
     host_class: rdna4_discrete
     files: 212

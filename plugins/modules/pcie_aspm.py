@@ -25,7 +25,8 @@ description:
     policy file, which the kernel accepts without changing anything unless ASPM is disabled, when it answers EPERM.
     So check mode predicts the lock exactly. Missing per-link files are no evidence, because links without ASPM
     support have none and a host whose firmware refused control through _OSC still shows them. On a plain tree
-    (O(sysroot) neither C(/) nor a simulated host) nothing is written and the change is predicted.
+    (an O(sysroot) other than C(/) without an attribute writer that may run, see O(sysroot)) nothing is written
+    and the change is predicted.
   - With O(scope=gpu_links) the global policy is left alone. Instead the ASPM states are disabled only on the
     PCIe links between each AMD GPU and its root port (every link on the path, through chipset switches), with the
     per-link files under C(/sys/bus/pci/devices/<BDF>/link/), and a udev rule re-applies that at every boot.

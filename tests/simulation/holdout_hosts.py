@@ -15,12 +15,17 @@ the fixtures cannot hide a mistake.
 * ``strix_halo_big_carveout_6_18``: a 128 GB Strix Halo with a 64 GiB UMA
   carve-out, so MemTotal is about 62 GiB; no pp_power_profile_mode and no
   power1_cap (smu_v14_0_0_ppt.c, hwmon_attributes_visible()).
+
+Like a scratch host, each gets the simulation marker and the tree's attribute
+writer (tests/simulation/scratch_host.py), so the collection writes it as it
+writes a machine.
 """
 
 import json
 import os
 
-MARKER = ".inferops-simulation.json"
+from tests.simulation.scratch_host import install_attribute_writer
+from tests.simulation.sysfs import MARKER
 PAGE = 4096
 BOOT_PROFILE_6_18 = 0  # smu_init_power_profile(): BOOTUP_DEFAULT
 PROFILE_NAMES = ("BOOTUP_DEFAULT", "3D_FULL_SCREEN", "POWER_SAVING", "VIDEO", "VR", "COMPUTE", "CUSTOM", "WINDOW_3D")
@@ -109,6 +114,7 @@ def _grub(root, kernel, args):
 def _marker(root, config):
     with open(os.path.join(root, MARKER), "w", encoding="utf-8") as handle:
         json.dump(config, handle, indent=2, sort_keys=True)
+    install_attribute_writer(root)
 
 
 def build_r9700_osc_refused(root):

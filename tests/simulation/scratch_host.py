@@ -4,8 +4,13 @@ The recorded trees under tests/fixtures/hosts/<profile>/root are never
 written to.  A scratch host is a copy of one of them plus:
 
 * the simulation marker (.inferops-simulation.json, from the profile's
-  simulation.json), which turns on the kernel behaviour of
-  the simulated sysfs and boot of tests/simulation/simulated_boot.py;
+  simulation.json), the settings of the simulated kernel
+  (tests/simulation/sysfs.py) and boot (tests/simulation/simulated_boot.py);
+* the tree's kernel attribute writer at the collection's ATTRIBUTE_WRITER
+  (/usr/libexec/inferops/sysfs-write): the stand-in
+  tests/simulation/tools/sysfs-write, which answers attribute writes as the
+  kernel would, so that the collection writes the tree like a machine
+  (with INFEROPS_SIMULATION=1 on the controller);
 * the simulated tools the profile lists (update-grub, grubby, ryzenadj...),
   copied from tests/simulation/tools/ into the tree's /usr/sbin, where the
   modules look for them;
@@ -14,16 +19,17 @@ written to.  A scratch host is a copy of one of them plus:
 
 PROFILE is a recorded profile's name or a capture archive made by
 inferops.amd.hardware_capture (a path ending in .tar.gz): the archive is
-extracted into DEST and gets an empty simulation marker, so the replayed host
-behaves like a kernel (brackets move, writes are checked) instead of being a
-plain tree that is only read.
+extracted into DEST and gets a simulation marker and the attribute writer, so
+the replayed host behaves like a kernel (brackets move, writes are checked)
+instead of being a plain tree that is only read.
 
 A capture is data, and replaying one runs nothing from it.  The archive must be
 of the format this file reads (CAPTURE_FORMAT; an older capture is refused with
 a message that says to capture again); members that are executable, setuid,
-devices, hard links, below a symlink, named twice, the simulation marker, or
-symlinks leading out of DEST are refused before anything is written (a chain
-of links is checked again, resolved, after extraction).  Each recorded tool,
+devices, hard links, below a symlink, named twice, the simulation marker, the
+attribute writer's place, or symlinks leading out of DEST are refused before
+anything is written (a chain of links is checked again, resolved, after
+extraction).  Each recorded tool,
 an empty file at its place (the manifest's "tool_paths"), becomes the stand-in
 tests/simulation/tools/recorded-tool, which answers the recorded read-only
 command from .inferops-capture/tools/<name>.json and refuses everything else.
@@ -52,6 +58,7 @@ if COLLECTIONS not in sys.path:
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import ATTRIBUTE_WRITER  # noqa: E402
 from tests.simulation import simulated_boot  # noqa: E402
 
 # The capture format this replay reads: plugins/module_utils/hardware_capture.py's FORMAT, kept equal by
@@ -59,6 +66,7 @@ from tests.simulation import simulated_boot  # noqa: E402
 CAPTURE_FORMAT = 2
 MANIFEST = ".inferops-capture/manifest.json"
 RECORDED_TOOL = "recorded-tool"
+ATTRIBUTE_WRITER_STAND_IN = "sysfs-write"
 TOOL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
 
@@ -73,7 +81,7 @@ def profile_config(profile):
         return json.load(handle)
 
 
-LAUNCHER = """#!/usr/bin/env python3
+LAUNCHER = """#!%(interpreter)s
 # Simulated %(name)s for this tree: runs %(source)s
 import os, sys
 os.environ.setdefault("INFEROPS_SYSROOT", %(root)r)
@@ -97,16 +105,50 @@ def install_tool(dest, name, folder="/usr/sbin"):
     return write_launcher(dest, os.path.join(target_dir, name), name, name)
 
 
-def write_launcher(dest, target, name, stand_in):
+def write_launcher(dest, target, name, stand_in, interpreter="/usr/bin/env python3"):
     """Write at ``target`` a launcher of tests/simulation/tools/<stand_in> that runs as tool ``name``."""
     source = os.path.join(TOOLS, stand_in)
     if not os.path.isfile(source):
         raise SystemExit("simulated tool '%s' does not exist in %s" % (stand_in, TOOLS))
     with open(target, "w") as handle:
         handle.write(LAUNCHER % {"name": name, "source": source, "root": os.path.abspath(dest), "tools": TOOLS,
-                                 "target": target})
+                                 "target": target, "interpreter": interpreter})
     os.chmod(target, 0o755)
     return target
+
+
+def install_attribute_writer(dest):
+    """Install the stand-in kernel attribute writer at ATTRIBUTE_WRITER of the tree ``dest``; return its path."""
+    folder = os.path.dirname(ATTRIBUTE_WRITER).lstrip("/")
+    os.makedirs(os.path.join(dest, folder), exist_ok=True)
+    if os.path.realpath(os.path.join(dest, folder)) != os.path.join(os.path.realpath(dest), folder):
+        raise SystemExit("refusing to install the attribute writer: %s of %s is reached through a symlink"
+                         % (os.path.dirname(ATTRIBUTE_WRITER), dest))
+    target = os.path.join(dest, ATTRIBUTE_WRITER.lstrip("/"))
+    if os.path.lexists(target):
+        raise SystemExit("refusing to install the attribute writer: %s already exists in %s" % (ATTRIBUTE_WRITER, dest))
+    # One process per attribute write: this interpreter without site-packages (the stand-in needs the standard
+    # library only) starts in a fraction of the time of a PATH lookup of python3 through a version manager's shim.
+    interpreter = "%s -S" % sys.executable if sys.executable and " " not in sys.executable else "/usr/bin/env python3"
+    return write_launcher(dest, target, ATTRIBUTE_WRITER_STAND_IN, ATTRIBUTE_WRITER_STAND_IN, interpreter)
+
+
+def scratch_additions(profile):
+    """Paths (relative to the tree) that a scratch copy of ``profile`` adds to the recorded tree on purpose.
+
+    The simulation marker, the tools' launchers and the attribute writer with the
+    folders the recorded tree lacks for it; the tests that compare a scratch host
+    with its recording leave these out.
+    """
+    added = {simulated_boot.MARKER}
+    tools = profile_config(profile).get("tools", {})
+    added.update(os.path.join(folder.strip("/"), name) for name, folder in tools.items())
+    recorded = os.path.join(FIXTURE_HOSTS, profile, "root")
+    path = ATTRIBUTE_WRITER.lstrip("/")
+    while path and not os.path.lexists(os.path.join(recorded, os.path.dirname(path))):
+        path = os.path.dirname(path)
+    added.add(path)
+    return added
 
 
 def is_capture(profile):
@@ -150,6 +192,8 @@ def member_refusal(member):
         return "executable or special mode bits (%04o): a capture is data" % member.mode
     if name == simulated_boot.MARKER:
         return "the replay writes the simulation marker itself; a capture never holds one"
+    if name == ATTRIBUTE_WRITER.lstrip("/"):
+        return "the replay installs the attribute writer itself; a capture never holds one"
     if member.issym() and _leaves_tree(os.path.normpath(os.path.join(os.path.dirname(name), member.linkname))):
         return "the symlink to %s leaves the tree" % member.linkname
     return None
@@ -257,6 +301,7 @@ def make_scratch_host(profile, dest):
         with open(os.path.join(dest, simulated_boot.MARKER), "w", encoding="utf-8") as handle:
             json.dump({"capture": os.path.basename(profile)}, handle, indent=2, sort_keys=True)
         install_recorded_tools(dest, manifest)
+        install_attribute_writer(dest)
         simulated_boot.load(dest).record_boot_state()
         return dest
     if profile not in profiles():
@@ -272,6 +317,7 @@ def make_scratch_host(profile, dest):
         json.dump(config, handle, indent=2, sort_keys=True)
     for name, folder in sorted(tools.items()):
         install_tool(dest, name, folder)
+    install_attribute_writer(dest)
     simulated_boot.load(dest).record_boot_state()
     return dest
 

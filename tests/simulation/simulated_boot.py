@@ -1,9 +1,10 @@
 """The simulated machine around the simulated sysfs: boot, udev, systemd, suspend, journal.
 
-Test machinery, not part of the built collection.  The collection itself
-only knows what the kernel does with a write to an attribute
-(``plugins/module_utils/_simulated_sysfs.py``); this module makes a scratch
-tree behave like a machine that reboots and sleeps:
+Test machinery, not part of the built collection, as is what the kernel does
+with a write to an attribute (``tests/simulation/sysfs.py``, which the tree's
+attribute writer ``tests/simulation/tools/sysfs-write`` applies for the
+collection).  This module makes a scratch tree behave like a machine that
+reboots and sleeps:
 
 * :meth:`SimulatedHost.record_boot_state` remembers how every volatile
   attribute reads after boot (done once, when the scratch copy is made);
@@ -16,7 +17,7 @@ tree behave like a machine that reboots and sleeps:
 * :meth:`SimulatedHost.suspend_resume`: firmware state is lost and the sleep
   hooks run.
 
-Marker keys read here besides those of ``_simulated_sysfs``: ``bootloader``
+Marker keys read here besides those of ``sysfs``: ``bootloader``
 (``grub`` or ``bls``), ``bls_entries``, ``firmware_keeps_aspm`` (the firmware
 refused OS control of ASPM: FADT or _OSC), ``boot_defaults``, ``boot_count``,
 ``suspend_count``, ``ryzenadj`` (the fake SMU, see tools/ryzenadj).
@@ -34,13 +35,12 @@ import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-COLLECTIONS = os.path.join(REPO, ".build", "collections")
-if COLLECTIONS not in sys.path:
-    sys.path.insert(0, COLLECTIONS)
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
 
-from ansible_collections.inferops.amd.plugins.module_utils import _simulated_sysfs  # noqa: E402
+from tests.simulation import sysfs  # noqa: E402
 # Re-exported for the tools and tests that import them from here.
-from ansible_collections.inferops.amd.plugins.module_utils._simulated_sysfs import (  # noqa: E402,F401  pylint: disable=unused-import
+from tests.simulation.sysfs import (  # noqa: E402,F401  pylint: disable=unused-import
     ASPM_POLICY, LINK_FILES, MARKER, SimulatedSysfs, SimulatedWriteError, bracket_choice, bracketed,
 )
 
@@ -56,7 +56,7 @@ VOLATILE_NAMES = ("enabled", "power_dpm_force_performance_level", "pp_power_prof
 
 def load(root):
     """The simulated host of ``root``, or None for a real machine or a tree without the marker."""
-    if _simulated_sysfs.load(root) is None:
+    if sysfs.load(root) is None:
         return None
     return SimulatedHost(root)
 

@@ -63,10 +63,10 @@ def mkconfig_lib(root):
 def shell_argv(root, scratch, relative):
     """``(argv, cwd)`` that sources ``relative`` the way grub-mkconfig would on ``root``'s machine.
 
-    On the live root (and on a simulated tree with its own /bin/sh, through chroot when
-    run as root) the defaults are sourced under ``set -e`` as grub-mkconfig does, so a
-    failing command in them fails here too.  On a simulated tree without a shell of its
-    own the controller's /bin/sh sources them from inside the tree, without ``set -e``:
+    On the live root (and on a tree that may run code with its own /bin/sh, through chroot
+    when run as root) the defaults are sourced under ``set -e`` as grub-mkconfig does, so a
+    failing command in them fails here too.  On such a tree without a shell of its own
+    the controller's /bin/sh sources them from inside the tree, without ``set -e``:
     an absolute path in a command substitution there (``$(sed ... /etc/system-release)``
     on Fedora) would read the controller's file, not the tree's.
     """

@@ -1,5 +1,6 @@
 """The recorded hosts and the tool that copies them: every profile is complete and copies cleanly."""
 
+import errno
 import io
 import json
 import os
@@ -10,8 +11,11 @@ import pytest
 
 from ansible_collections.inferops.amd.plugins.module_utils import hardware_capture
 from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandError
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import ATTRIBUTE_WRITER, SysRoot
 from tests.simulation import simulated_boot
-from tests.simulation.scratch_host import CAPTURE_FORMAT, FIXTURE_HOSTS, MANIFEST, TOOLS, make_scratch_host, profiles
+from tests.simulation.scratch_host import (
+    CAPTURE_FORMAT, FIXTURE_HOSTS, MANIFEST, TOOLS, make_scratch_host, profiles, scratch_additions,
+)
 from tests.unit.module_runner import run_module
 
 
@@ -36,6 +40,31 @@ def test_scratch_copy_is_simulated_and_records_boot_defaults(tmp_path):
     assert "clkpm" not in links["/sys/devices/pci0000:00/0000:00:01.1"]["capable"]
     assert kernel.config["aspm_disabled"] is False
     assert kernel.config["boot_count"] == 0
+
+
+def test_scratch_copy_answers_attribute_writes_through_its_own_writer(tmp_path):
+    root = make_scratch_host("r9700_desktop", str(tmp_path / "host"))
+    writer = os.path.join(root, ATTRIBUTE_WRITER.lstrip("/"))
+    with open(writer) as handle:
+        assert os.path.join(TOOLS, "sysfs-write") in handle.read()  # a launcher of the test stand-in
+    policy = "/sys/module/pcie_aspm/parameters/policy"
+    env = {"PATH": os.environ["PATH"]}  # the launcher pins the tree
+    taken = subprocess.run([writer, policy, "performance"], env=env, capture_output=True, text=True, check=False)
+    assert (taken.returncode, taken.stderr) == (0, "")
+    with open(os.path.join(root, policy.lstrip("/"))) as handle:
+        assert handle.read() == "default [performance] powersave powersupersave \n"
+    refused = subprocess.run([writer, policy, "turbo"], env=env, capture_output=True, text=True, check=False)
+    assert (refused.returncode, refused.stderr) == (errno.EINVAL, "")
+    misused = subprocess.run([writer, policy], env=env, capture_output=True, text=True, check=False)
+    assert misused.returncode != 0 and "usage" in misused.stderr
+
+
+def test_scratch_additions_are_what_the_copy_adds(tmp_path):
+    root = make_scratch_host("r9700_desktop", str(tmp_path / "host"))
+    recorded = os.path.join(FIXTURE_HOSTS, "r9700_desktop", "root")
+    for path in scratch_additions("r9700_desktop"):
+        assert os.path.lexists(os.path.join(root, path)) and not os.path.lexists(os.path.join(recorded, path))
+    assert "usr/libexec" in scratch_additions("r9700_desktop")
 
 
 def test_scratch_copy_refuses_a_non_empty_destination(tmp_path):
@@ -116,11 +145,12 @@ def test_replayed_tools_answer_the_recorded_command_from_data(tmp_path, monkeypa
     assert nothing.returncode == 1 and "no command of udevadm was recorded" in nothing.stderr
     plan = run_module("ryzenadj", {"sysroot": replay, "slow_limit": 85, "persist": False}, check_mode=True)
     assert plan["changed"] is True
-    facts = [run_module("hardware_facts", {"sysroot": root})["ansible_facts"]["inferops_amd"]
+    facts = [run_module("hardware_facts", {"sysroot": root, "probe_aspm": True})["ansible_facts"]["inferops_amd"]
              for root in (source, replay)]
     for item in facts:
         item.pop("sysroot")
     assert facts[0] == facts[1] and facts[1]["tools"]["ryzenadj"] == "/usr/bin/ryzenadj"
+    assert facts[1]["aspm"]["probed"] is True and SysRoot(replay).can_write_attributes
 
 
 PLANTED = {
@@ -169,8 +199,8 @@ def test_a_planted_executable_extracted_by_hand_never_runs(tmp_path, monkeypatch
     with tarfile.open(evil) as handle:
         handle.extractall(tree, filter="tar")
     monkeypatch.delenv("INFEROPS_SIMULATION")
-    facts = run_module("hardware_facts", {"sysroot": tree})["ansible_facts"]["inferops_amd"]
-    assert facts["simulated"] is False
+    facts = run_module("hardware_facts", {"sysroot": tree, "probe_aspm": True})["ansible_facts"]["inferops_amd"]
+    assert facts["aspm"]["probed"] is False and SysRoot(tree).is_plain_tree
     try:
         said = run_module("ryzenadj", {"sysroot": tree, "slow_limit": 85, "persist": False}, check_mode=True,
                           expect_failure=True)["msg"]
@@ -224,6 +254,8 @@ CRAFTED = {
                             "below the symlink"),
     "duplicate member": ([member("etc/os-release", data=b"ID=evil\n")], None, "more than once"),
     "simulation marker": ([member(".inferops-simulation.json", data=b"{}")], None, "simulation marker"),
+    "attribute writer": ([member(ATTRIBUTE_WRITER.lstrip("/"), data=b"#!/bin/sh\nexit 0\n")], None,
+                         "installs the attribute writer itself"),
     "older format": ([], set_format(1), "format 1.*capture the host again"),
     "newer format": ([], set_format(99), "format 99"),
     "tool outside the tree": ([], set_tool_path("/../../outside", "ryzenadj"), "tool path"),

@@ -92,7 +92,7 @@ def test_check_mode_without_link_files_is_not_taken_for_a_lock(scratch_host):
 
 def test_check_mode_on_a_plain_tree_writes_nothing_and_predicts_the_change(scratch_host):
     root = scratch_host("aspm_locked")
-    os.unlink(os.path.join(root, ".inferops-simulation.json"))  # an extracted capture: no simulation
+    os.unlink(os.path.join(root, "usr/libexec/inferops/sysfs-write"))  # an extracted capture: no attribute writer
     before = os.stat(os.path.join(root, POLICY))
     result = run_module("pcie_aspm", {"sysroot": root, "policy": "performance"}, check_mode=True)
     assert result["changed"] is True

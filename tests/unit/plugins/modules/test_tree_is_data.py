@@ -2,8 +2,9 @@
 
 Issue 24: even --check sourced a tree's /etc/default/grub with the controller's /bin/sh, and
 ryzenadj's check mode ran the tree's /usr/bin/ryzenadj, so a crafted capture ran code on the
-maintainer's machine. The simulation marker inside a tree cannot be the switch: a capture can
-carry it. Each test plants code that would leave a marker file on the controller if it ran.
+maintainer's machine. Nothing inside a tree can be the switch (a simulation marker, the tree's own
+attribute writer): a capture can carry it. Each test plants code that would leave a marker file on the
+controller if it ran.
 """
 
 import os
@@ -12,7 +13,7 @@ import stat
 import pytest
 
 from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandError, CommandRunner
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import PlainTreeWriteError, SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import ATTRIBUTE_WRITER, PlainTreeWriteError, SysRoot
 from tests.unit.module_runner import run_module
 
 ASPM = "pcie_aspm.policy=performance"
@@ -97,17 +98,26 @@ def test_the_command_runner_refuses_a_trees_tool(tmp_path, no_simulation):
     assert not marker.exists() and runner.calls == []
 
 
-def test_the_simulation_marker_inside_a_tree_is_not_the_switch(scratch_host, no_simulation):
-    root = SysRoot(scratch_host("r9700_desktop"))
-    assert root.is_plain_tree and not root.is_simulated
+def test_the_trees_own_attribute_writer_is_not_the_switch(scratch_host, tmp_path, no_simulation):
+    host = scratch_host("r9700_desktop")
+    marker = tmp_path / "ran"
+    plant(host, ATTRIBUTE_WRITER, marker)
+    root = SysRoot(host)
+    assert root.is_plain_tree and root.attribute_writer is None
     with pytest.raises(PlainTreeWriteError):
         root.write_attribute("/sys/module/pcie_aspm/parameters/policy", "performance")
+    facts = run_module("hardware_facts", dict(sysroot=host, probe_aspm=True))["ansible_facts"]["inferops_amd"]
+    assert facts["aspm"]["probed"] is False
+    result = run_module("pcie_aspm", dict(sysroot=host, policy="performance"), check_mode=True)
+    assert result["changed"] is True
+    assert not marker.exists()
 
 
-def test_with_the_switch_the_same_tree_is_a_simulated_host(scratch_host, monkeypatch):
+def test_with_the_switch_the_same_tree_writes_through_its_writer(scratch_host, monkeypatch):
     monkeypatch.setenv("INFEROPS_SIMULATION", "1")
     root = SysRoot(scratch_host("r9700_desktop"))
-    assert root.is_simulated and root.may_run_tree_code
+    assert root.may_run_tree_code and root.can_write_attributes
+    assert root.attribute_writer == root.real_path(ATTRIBUTE_WRITER)
 
 
 def test_only_the_value_1_switches_the_simulation_on(scratch_host, monkeypatch):

@@ -1,4 +1,9 @@
-"""The simulated sysfs behaves like the kernel for every attribute the collection writes (aspm.c, amdgpu_pm.c)."""
+"""The simulated sysfs behaves like the kernel for every attribute the collection writes (aspm.c, amdgpu_pm.c).
+
+The writes go through the collection's SysRoot, which hands them to the scratch tree's attribute
+writer (tests/simulation/tools/sysfs-write, running tests/simulation/sysfs.py): the seam is exercised
+as the modules use it.
+"""
 
 import errno
 import json
@@ -6,9 +11,8 @@ import os
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import _simulated_sysfs
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError, SysRoot
-from tests.simulation import simulated_boot
+from tests.simulation import simulated_boot, sysfs
 
 POLICY = "/sys/module/pcie_aspm/parameters/policy"
 R9700 = "/sys/bus/pci/devices/0000:03:00.0"
@@ -20,9 +24,11 @@ def read(root, path):
 
 
 def test_inert_on_a_real_root_and_without_marker(tmp_path):
-    assert _simulated_sysfs.load("/") is None
-    assert _simulated_sysfs.load(str(tmp_path)) is None
+    assert sysfs.load("/") is None
+    assert sysfs.load(str(tmp_path)) is None
     assert simulated_boot.load("/") is None
+    with pytest.raises(SystemExit, match="no simulation marker"):
+        sysfs.write_status(str(tmp_path), POLICY, "performance")
 
 
 def test_policy_write_moves_the_brackets(scratch_host):
@@ -242,5 +248,5 @@ def test_bracket_choice_keeps_kernel_format():
 def test_star_moves_to_the_mode_not_to_a_coefficient_that_looks_like_one():
     text = (" 0 BOOTUP_DEFAULT*:\n                    0(       GFXCLK)       0       1      10       5       7\n"
             " 5        COMPUTE :\n                    0(       GFXCLK)       0       1      10       5       7\n")
-    moved = _simulated_sysfs.move_profile_star(text, 5)
+    moved = sysfs.move_profile_star(text, 5)
     assert moved == text.replace("DEFAULT*:", "DEFAULT :").replace("COMPUTE :", "COMPUTE*:")

@@ -1,7 +1,4 @@
-# -*- coding: utf-8 -*-
-# Copyright: (c) 2026, inferops.amd contributors
-# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Private: what the kernel does with a write to a sysfs attribute, for simulated hosts only.
+"""What the kernel does with a write to a sysfs attribute, for simulated hosts: test machinery.
 
 A recorded machine tree is a plain folder, but sysfs is not a plain file
 system: writing ``performance`` to the ASPM policy moves the brackets *and*
@@ -10,11 +7,16 @@ firmware keeps ASPM control answers EPERM.  :class:`SimulatedSysfs` applies
 those rules, read from the kernel's own store functions (cited per rule), so
 that the collection can be exercised against recorded trees.
 
-It is selected by the marker file ``.inferops-simulation.json`` at the top of
-a tree and is inert on a real ``/`` (:func:`load` returns None for ``/`` and
-for any tree without the marker).  Everything else a simulated host does
-(boot, udev coldplug, systemd units, suspend, the journal) is test machinery
-and lives in ``tests/simulation/simulated_boot.py``, outside the collection.
+The collection knows none of this.  Its ``SysRoot.write_attribute`` hands a
+write on a tree whose code may run (``INFEROPS_SIMULATION=1``) to the tree's
+own attribute writer (``sysroot.ATTRIBUTE_WRITER``,
+``/usr/libexec/inferops/sysfs-write PATH VALUE``, exit status = errno);
+``tests/simulation/scratch_host.py`` installs the stand-in
+``tests/simulation/tools/sysfs-write`` there, which applies these rules.  The
+rules need the simulation marker ``.inferops-simulation.json`` at the top of
+the tree (:func:`load` returns None for ``/`` and for any tree without it).
+Everything else a simulated host does (boot, udev coldplug, systemd units,
+suspend, the journal) lives in ``tests/simulation/simulated_boot.py``.
 
 Marker keys this module reads (all optional):
 
@@ -30,10 +32,6 @@ Marker keys this module reads (all optional):
 ``amdgpu_saved_level``
     the performance level to return to on ``profile_exit``, per device.
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import errno
 import fnmatch
@@ -383,3 +381,20 @@ class SimulatedSysfs:
                     continue  # only the global policy and clkpm_store touch Clock PM
                 if os.path.isfile(self._real(path)):
                     self._store(path, "%d\n" % value)
+
+
+def write_status(root, machine_path, value):
+    """The exit status of the tree's attribute writer for ``echo value > machine_path``: 0 or the kernel's errno.
+
+    This is the writer's protocol (``sysroot.ATTRIBUTE_WRITER``): a refusal is the
+    errno as exit status and nothing on stderr, as the kernel gives no text.
+    A tree without the marker has no simulated kernel: SystemExit with a message.
+    """
+    kernel = load(root)
+    if kernel is None:
+        raise SystemExit("simulated sysfs-write: %s has no simulation marker %s" % (root, MARKER))
+    try:
+        kernel.write(machine_path, value)
+    except SimulatedWriteError as exc:
+        return exc.errno
+    return 0
