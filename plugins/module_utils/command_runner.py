@@ -6,11 +6,13 @@
 Every call goes through :class:`CommandRunner` so that
 
 * the tool is the one installed in the sysroot (on a live host that is the
-  host's own; on a simulated host the stand-in that edits the tree), never
+  host's own; on a tree, the tree's own, which runs only with the switch below), never
   whatever happens to be on the controller's PATH;
 * its output is in the C locale (``LC_ALL=C``), because modules parse it
   (``grubby --info``, ``rpm-ostree kargs``) and compare error texts;
-* argv is always a list (``AnsibleModule.run_command`` without a shell);
+* argv is always a list (``AnsibleModule.run_command`` without a shell), and every word reaches the
+  tool as written: ``expand_user_and_vars=False``, so a ``~`` or ``$NAME`` in a user's value is not
+  expanded by run_command;
 * a failure reads the same everywhere: ``<argv> failed (exit N): <stderr>``;
 * nothing runs on a tree (any sysroot but ``/``) unless the controller set
   ``INFEROPS_SIMULATION=1``: a tree is data (``SysRoot.refuse_tree_code``).
@@ -20,9 +22,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRootError
-
-TOOL_FOLDERS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+from ansible_collections.inferops.amd.plugins.module_utils.sysroot import TOOL_FOLDERS, SysRootError
 C_LOCALE = {"LC_ALL": "C", "LANG": "C", "LANGUAGE": "C"}
 
 
@@ -51,7 +51,8 @@ class CommandRunner:
     """Find and run tools of one sysroot.
 
     ``run_command`` is ``AnsibleModule.run_command`` (or anything with its
-    signature: ``argv, environ_update=, cwd=`` returning ``(rc, out, err)``).
+    signature: ``argv, environ_update=, expand_user_and_vars=, handle_exceptions=, cwd=`` returning
+    ``(rc, out, err)``).
     """
 
     def __init__(self, root, run_command):
@@ -61,7 +62,7 @@ class CommandRunner:
 
     def find(self, name):
         """Real path of tool ``name`` inside the sysroot, or None."""
-        return self.root.find_tool(name, folders=TOOL_FOLDERS)
+        return self.root.find_tool(name)
 
     def require(self, name):
         tool = self.find(name)
@@ -88,7 +89,13 @@ class CommandRunner:
             raise CommandError(argv, refused=str(exc))
         self.calls.append(argv)
         extra = {"cwd": cwd} if cwd is not None else {}
-        rc, out, err = self._run_command(argv, environ_update=self.environment(), **extra)
+        try:
+            # handle_exceptions=False: a tool that cannot start (wrong architecture, no interpreter) is this
+            # module's CommandError, not run_command's own fail_json.
+            rc, out, err = self._run_command(argv, environ_update=self.environment(), expand_user_and_vars=False,
+                                             handle_exceptions=False, **extra)
+        except OSError as exc:
+            raise CommandError(argv, rc=-1, err="cannot start it: %s" % exc)
         if check and rc != 0:
             raise CommandError(argv, rc, out, err)
         return rc, out, err

@@ -26,7 +26,7 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandError, CommandRunner
+from ansible_collections.inferops.amd.plugins.module_utils.command_runner import TOOL_FOLDERS, CommandError, CommandRunner
 
 SYSTEM_DIR = "/etc/systemd/system"
 _SPECIAL = set(" \t\"'\\;")
@@ -45,6 +45,40 @@ def quote_exec_arg(word):
 
 def quote_exec_argv(argv):
     return " ".join(quote_exec_arg(word) for word in argv)
+
+
+def split_exec_argv(text):
+    """The words of an ``ExecStart=`` value, as systemd reads them back from what :func:`quote_exec_argv` wrote.
+
+    systemd splits the line with ``extract_first_word()`` (src/basic/extract-word.c: whitespace separates,
+    double and single quotes group, a backslash escapes the next character), then undoes the specifiers
+    (``%%`` -> ``%``, src/shared/specifier.c) and, for ``$$``, the variable expansion (``$$`` -> ``$``,
+    src/core/execute.c replace_env_argv).  Only the escapes that quote_exec_arg produces are taken
+    (``\\`` and ``\"``); any other backslash pair keeps the character after it.
+    """
+    words, word, quote, in_word, chars = [], [], None, False, iter(text)
+    for char in chars:
+        if char == "\\":
+            word.append(next(chars, ""))
+            in_word = True
+        elif quote:
+            if char == quote:
+                quote = None
+            else:
+                word.append(char)
+        elif char in "\"'":
+            quote = char
+            in_word = True
+        elif char in " \t":
+            if in_word:
+                words.append("".join(word))
+                word, in_word = [], False
+        else:
+            word.append(char)
+            in_word = True
+    if in_word:
+        words.append("".join(word))
+    return [w.replace("%%", "%").replace("$$", "$") for w in words]
 
 
 def render_unit(sections, comment=None):
@@ -133,14 +167,15 @@ def _is_link(root, machine_path):
 
 
 def find_systemctl(root):
-    return root.find_tool("systemctl", folders=("/usr/bin", "/bin", "/usr/sbin", "/sbin"))
+    """Real path of the root's systemctl, or None (looked up where the command runner looks up every tool)."""
+    return root.find_tool("systemctl")
 
 
 def systemctl(root, run_command, args):
     """Run ``systemctl args``; return the argv.  Raises :class:`SystemdUnitError`."""
     tool = find_systemctl(root)
     if tool is None:
-        raise SystemdUnitError("systemctl not found in %s (looked in /usr/bin, /bin, /usr/sbin, /sbin)" % root.root)
+        raise SystemdUnitError("systemctl not found in %s (looked in %s)" % (root.root, ", ".join(TOOL_FOLDERS)))
     argv = [tool] + list(args)
     try:
         CommandRunner(root, run_command).run(argv)

@@ -166,7 +166,7 @@ def reload_udev(root, run_command):
     the rules are read at the next boot anyway).  Raises :class:`UdevRuleError`
     when udevadm fails.
     """
-    udevadm = root.find_tool("udevadm", folders=("/usr/bin", "/usr/sbin", "/bin", "/sbin"))
+    udevadm = root.find_tool("udevadm")
     if udevadm is None:
         return None
     argv = [udevadm, "control", "--reload"]

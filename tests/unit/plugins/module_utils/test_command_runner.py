@@ -9,7 +9,7 @@ from ansible_collections.inferops.amd.plugins.module_utils.command_runner import
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
 
 
-def real_run_command(argv, environ_update=None, cwd=None):
+def real_run_command(argv, environ_update=None, cwd=None, **kwargs):
     """What AnsibleModule.run_command does for a list argv: no shell, env merged."""
     env = dict(os.environ, **(environ_update or {}))
     proc = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, check=False)
@@ -61,3 +61,26 @@ def test_a_missing_tool_says_where_it_was_looked_for(tmp_path):
 
 def test_a_tool_of_the_controller_is_not_used_for_a_sysroot(tmp_path):
     assert CommandRunner(SysRoot(str(tmp_path)), real_run_command).find("sh") is None
+
+
+def test_words_reach_the_tool_unexpanded(tmp_path):
+    """run_command is told not to expand "~" and "$NAME": a user's value reaches the tool as written."""
+    seen = {}
+
+    def recording_run_command(argv, **kwargs):
+        seen.update(kwargs, argv=argv)
+        return 0, "", ""
+
+    CommandRunner(SysRoot("/"), recording_run_command).run(["/bin/true", "$HOME", "~root"])
+    assert seen["argv"] == ["/bin/true", "$HOME", "~root"]
+    assert seen["expand_user_and_vars"] is False
+
+
+def test_a_tool_that_cannot_start_is_a_command_error(tmp_path):
+    """An executable the kernel refuses (here: not a program at all) fails as the runner's CommandError,
+    naming it, instead of run_command's own exit."""
+    broken = tmp_path / "broken-tool"
+    broken.write_bytes(b"\x7fELF\x00not a program")
+    broken.chmod(0o755)
+    with pytest.raises(CommandError, match="broken-tool.*cannot start it"):
+        CommandRunner(SysRoot("/"), real_run_command).run([str(broken)])

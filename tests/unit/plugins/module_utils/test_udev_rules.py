@@ -82,7 +82,7 @@ def test_reload_udev_runs_udevadm_of_the_root(scratch_host):
     root = SysRoot(host)
     calls = []
 
-    def run_command(argv, environ_update=None):
+    def run_command(argv, environ_update=None, **kwargs):
         calls.append((argv, environ_update))
         return 0, "", ""
 
@@ -97,7 +97,7 @@ def test_reload_udev_failure_is_an_error_with_the_tool_output(scratch_host):
     host = scratch_host("r9700_desktop")
     install_tool(host, "udevadm")
     with pytest.raises(udev_rules.UdevRuleError, match="failed \\(exit 1\\): Failed to send reload request"):
-        udev_rules.reload_udev(SysRoot(host), lambda argv, environ_update=None: (1, "", "Failed to send reload request\n"))
+        udev_rules.reload_udev(SysRoot(host), lambda argv, **kwargs: (1, "", "Failed to send reload request\n"))
 
 
 def test_install_rules_file_reloads_only_after_a_change(scratch_host):
@@ -107,7 +107,7 @@ def test_install_rules_file_reloads_only_after_a_change(scratch_host):
     path = udev_rules.rules_path("90-test.rules")
     calls = []
 
-    def run_command(argv, environ_update=None):
+    def run_command(argv, environ_update=None, **kwargs):
         calls.append(argv)
         return 0, "", ""
 
@@ -127,5 +127,5 @@ def test_install_rules_file_names_the_written_file_when_udev_fails(scratch_host)
     expected = "the rules file was written but udev did not reload: .*udevadm control --reload failed \\(exit 1\\)"
     with pytest.raises(udev_rules.UdevRuleError, match=expected):
         udev_rules.install_rules_file(SysRoot(host), path, "A\n", False,
-                                      lambda argv, environ_update=None: (1, "", "Failed to send reload request\n"))
+                                      lambda argv, **kwargs: (1, "", "Failed to send reload request\n"))
     assert os.path.exists(os.path.join(host, path.lstrip("/")))

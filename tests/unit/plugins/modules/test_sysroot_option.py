@@ -44,7 +44,7 @@ def test_every_module_is_in_the_hardware_action_group(name):
         assert name in yaml.safe_load(handle)["action_groups"]["hardware"]
 
 
-@pytest.mark.parametrize("role", ["rdna4", "strix_halo", "ollama"])
+@pytest.mark.parametrize("role", ["rdna4", "strix_halo", "ollama", "llama_cpp"])
 def test_roles_declare_the_one_sysroot_variable(role):
     with open(os.path.join(REPO, "roles", role, "meta", "argument_specs.yml")) as handle:
         options = yaml.safe_load(handle)["argument_specs"]["main"]["options"]
