@@ -33,7 +33,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
-import shlex
 
 from ansible_collections.inferops.amd.plugins.module_utils import systemd_unit
 
@@ -80,7 +79,7 @@ def exec_flags(text):
     """``{parameter: value}`` of the ``--name=value`` words of the unit's ExecStart."""
     for line in (text or "").splitlines():
         if line.startswith("ExecStart="):
-            words = shlex.split(line[len("ExecStart="):])
+            words = systemd_unit.split_exec_argv(line[len("ExecStart="):])
             return dict((m.group(1), int(m.group(2))) for m in map(_FLAG.match, words[1:]) if m)
     return {}
 
@@ -98,3 +97,59 @@ def known_caps(text):
     """``{parameter: (asked, kept)}`` tool values: what the unit asks and what the firmware kept of it."""
     flags = exec_flags(text)
     return dict((name, (flags[name], value)) for name, value in kept_values(text).items() if name in flags)
+
+
+class UnitPlan:
+    """What the persistence unit is (read from the root) and should be (``content``, None for no unit)."""
+
+    def __init__(self, root, content):
+        self.before = root.read_text(UNIT_FILE) if root.exists(UNIT_FILE) else None
+        self.content = content
+        self.enabled_before = is_enabled(root)
+
+    @property
+    def write(self):
+        return self.content is not None and self.content != self.before
+
+    @property
+    def enable(self):
+        return self.content is not None and self.enabled_before is not True
+
+    @property
+    def disable(self):
+        return self.content is None and self.enabled_before is not False
+
+    @property
+    def remove(self):
+        return self.content is None and self.before is not None
+
+    @property
+    def changed(self):
+        return self.write or self.enable or self.disable or self.remove
+
+    def diff(self):
+        return {"before_header": UNIT_FILE if self.before is not None else "%s (absent)" % UNIT_FILE,
+                "after_header": UNIT_FILE if self.content is not None else "%s (absent)" % UNIT_FILE,
+                "before": self.before or "", "after": self.content or ""}
+
+
+def apply_unit(root, run_command, unit):
+    """Write and enable, or disable and remove, the unit as ``unit`` (a UnitPlan) says; return whether
+    daemon-reload ran."""
+    reloaded = False
+    if unit.disable and unit.before is None:
+        # systemctl cannot disable a unit whose file is gone; its links are all that is left.
+        for link in systemd_unit.wants_links(UNIT_NAME, WANTED_BY):
+            root.remove(link)
+    elif unit.disable:
+        systemd_unit.systemctl(root, run_command, ["disable", UNIT_NAME])
+    if unit.remove:
+        root.remove(UNIT_FILE)
+    if unit.write:
+        root.write_config(UNIT_FILE, unit.content, mode=0o644)
+    if unit.write or unit.remove:
+        systemd_unit.systemctl(root, run_command, ["daemon-reload"])
+        reloaded = True
+    if unit.enable:
+        systemd_unit.systemctl(root, run_command, ["enable", UNIT_NAME])
+    return reloaded

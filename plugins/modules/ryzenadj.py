@@ -199,91 +199,9 @@ daemon_reload_performed:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.inferops.amd.plugins.module_utils import (
-    ryzenadj_info, ryzenadj_limits, ryzenadj_unit, systemd_unit)
-from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandError, CommandRunner
+    ryzenadj_info, ryzenadj_limits, ryzenadj_tool, ryzenadj_unit, systemd_unit)
+from ansible_collections.inferops.amd.plugins.module_utils.command_runner import TOOL_FOLDERS, CommandError
 from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot, with_sysroot_option
-
-TOOL_FOLDERS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
-
-
-class UnitPlan:
-    """What the persistence unit is and should be."""
-
-    def __init__(self, root, content):
-        self.before = root.read_text(ryzenadj_unit.UNIT_FILE) if root.exists(ryzenadj_unit.UNIT_FILE) else None
-        self.content = content
-        self.enabled_before = ryzenadj_unit.is_enabled(root)
-
-    @property
-    def write(self):
-        return self.content is not None and self.content != self.before
-
-    @property
-    def enable(self):
-        return self.content is not None and self.enabled_before is not True
-
-    @property
-    def disable(self):
-        return self.content is None and self.enabled_before is not False
-
-    @property
-    def remove(self):
-        return self.content is None and self.before is not None
-
-    @property
-    def changed(self):
-        return self.write or self.enable or self.disable or self.remove
-
-    def diff(self):
-        path = ryzenadj_unit.UNIT_FILE
-        return {"before_header": path if self.before is not None else "%s (absent)" % path,
-                "after_header": path if self.content is not None else "%s (absent)" % path,
-                "before": self.before or "", "after": self.content or ""}
-
-
-def read_info(module, root, tool):
-    rc, out, err = CommandRunner(root, module.run_command).run([tool, "--info"], check=False)
-    if rc != 0:
-        # An unreadable PM table alone makes main.c exit non-zero; the header still says what the tool found.
-        info = ryzenadj_info.info_despite_exit_status(rc, out)
-        if info is not None:
-            return info
-        raise ryzenadj_info.classify_failure(rc, "\n".join((out or "", err or "")))
-    try:
-        return ryzenadj_info.parse_info(out)
-    except ryzenadj_info.RyzenAdjInfoError as exc:
-        raise ryzenadj_info.RyzenAdjToolError("tool", "cannot parse '%s --info': %s" % (tool, exc))
-
-
-def apply_limits(module, root, tool, plans):
-    argv = [tool] + ryzenadj_limits.write_flags(plans)
-    rc, out, err = CommandRunner(root, module.run_command).run(argv, check=False)
-    if rc != 0:
-        raise ryzenadj_info.classify_failure(rc, "\n".join((out or "", err or "")))
-    return read_info(module, root, tool)
-
-
-def apply_unit(module, root, unit):
-    """Write/enable or disable/remove the unit; return whether daemon-reload ran."""
-    run = module.run_command
-    reloaded = False
-    if unit.disable and unit.before is None:
-        # systemctl cannot disable a unit whose file is gone; its links are all that is left.
-        for link in systemd_unit.wants_links(ryzenadj_unit.UNIT_NAME, ryzenadj_unit.WANTED_BY):
-            root.remove(link)
-    elif unit.disable:
-        systemd_unit.systemctl(root, run, ["disable", ryzenadj_unit.UNIT_NAME])
-    if unit.remove:
-        root.remove(ryzenadj_unit.UNIT_FILE)
-    if unit.write:
-        root.write_config(ryzenadj_unit.UNIT_FILE, unit.content, mode=0o644)
-    if unit.write or unit.remove:
-        systemd_unit.systemctl(root, run, ["daemon-reload"])
-        reloaded = True
-    if unit.enable:
-        systemd_unit.systemctl(root, run, ["enable", ryzenadj_unit.UNIT_NAME])
-    return reloaded
-
 
 class Run:
     """One run's inputs and what it found: the requested limits, the tool, its table, the plans."""
@@ -298,7 +216,7 @@ class Run:
         self.plans = []
         if self.requested:
             try:
-                self.info = read_info(module, root, self.tool)
+                self.info = ryzenadj_tool.read_info(root, module.run_command, self.tool)
             except ryzenadj_info.RyzenAdjToolError as exc:
                 module.fail_json(msg=str(exc), failure=exc.kind)
             except CommandError as exc:  # a tree's ryzenadj does not run (a tree is data)
@@ -310,7 +228,7 @@ class Run:
         self.flags = ryzenadj_limits.write_flags(self.plans)
         self.command = [self.tool] + self.flags if self.flags else []
         ryzenadj_limits.predict(self.plans)  # check mode keeps this; a real run replaces it with the read-back
-        self.unit = UnitPlan(root, self.unit_content())
+        self.unit = ryzenadj_unit.UnitPlan(root, self.unit_content())
 
     def _requested(self):
         try:
@@ -323,7 +241,7 @@ class Run:
         return requested
 
     def _find_tool(self):
-        tool = self.root.find_tool("ryzenadj", folders=TOOL_FOLDERS)
+        tool = self.root.find_tool("ryzenadj")
         if tool is None:
             self.module.fail_json(msg="ryzenadj not found in %s (looked in %s): install RyzenAdj "
                                       "(https://github.com/FlyGoat/RyzenAdj, 0.17.0 or newer for Strix Halo)"
@@ -351,7 +269,9 @@ class Run:
         """Write the limits, read them back, then the unit; return whether daemon-reload ran."""
         module, plans = self.module, self.plans
         try:
-            after = apply_limits(module, self.root, self.tool, plans) if self.flags else self.info
+            after = self.info
+            if self.flags:
+                after = ryzenadj_tool.apply_limits(self.root, module.run_command, self.tool, self.flags)
         except ryzenadj_info.RyzenAdjToolError as exc:
             # ryzenadj sets each limit it can before it exits non-zero for one it cannot.
             module.fail_json(msg=str(exc), failure=exc.kind, command=self.command, changed=self.changed_by_failure())
@@ -362,7 +282,7 @@ class Run:
                                  "not)" % ryzenadj_limits.clamp_summary(plans),
                              limits=self.limits(), command=self.command, changed=self.limits_changed())
         try:
-            return apply_unit(module, self.root, self.unit)
+            return ryzenadj_unit.apply_unit(self.root, module.run_command, self.unit)
         except (systemd_unit.SystemdUnitError, IOError, OSError) as exc:
             module.fail_json(msg="the limits are set but the persistence unit is not: %s" % exc,
                              limits=self.limits(), changed=True)
@@ -370,7 +290,7 @@ class Run:
     def changed_by_failure(self):
         """After a failed write: whether the limits read back differ from before (true when unreadable)."""
         try:
-            ryzenadj_limits.read_back(self.plans, read_info(self.module, self.root, self.tool))
+            ryzenadj_limits.read_back(self.plans, ryzenadj_tool.read_info(self.root, self.module.run_command, self.tool))
         except ryzenadj_info.RyzenAdjToolError:
             return True
         return self.limits_changed()
