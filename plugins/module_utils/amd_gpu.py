@@ -15,6 +15,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.inferops.amd.plugins.module_utils import pci_devices
 from ansible_collections.inferops.amd.plugins.module_utils.power_profile_mode import (
     PowerProfileModeError,
@@ -23,6 +25,8 @@ from ansible_collections.inferops.amd.plugins.module_utils.power_profile_mode im
 
 AMD_VENDOR_ID = "0x1002"
 KFD_NODES = "/sys/class/kfd/kfd/topology/nodes"
+# A KFD topology node folder: its node id (topology/nodes/<id>).
+NODE_ID = re.compile(r"^[0-9]+$")
 
 # device id -> (marketing name, integrated)
 KNOWN_DEVICES = {
@@ -89,10 +93,22 @@ def parse_kfd_properties(text):
     return props
 
 
+def kfd_node_ids(root):
+    """The KFD topology node folders (``0``, ``1``, ... ``10``) in numeric order; other names are skipped."""
+    return sorted((name for name in root.list_dir(KFD_NODES) if NODE_ID.match(name)), key=int)
+
+
 def kfd_gfx_targets(root):
-    """Map ``domain:bus:dev.fn`` -> gfx target name for every GPU node of KFD."""
+    """Map ``domain:bus:dev.fn`` -> gfx target name for every GPU node of KFD, in ROCm's device order.
+
+    The nodes are walked by number (node 2 before node 10, not as the folder names sort): libhsakmt
+    takes its topology snapshot from ``nodes/0`` up to ``nodes/<NumNodes - 1>`` (ROCR-Runtime
+    libhsakmt/src/topology.c, ``topology_take_snapshot``) and ROCR lists the GPU agents, and so HIP
+    its device indices and ``ROCR_VISIBLE_DEVICES`` its numbers, in that node order. CPU nodes
+    (``gfx_target_version 0``) are left out, so the dict's order is the ROCm index of each GPU.
+    """
     targets = {}
-    for node in root.list_dir(KFD_NODES):
+    for node in kfd_node_ids(root):
         props = parse_kfd_properties(root.read_text("%s/%s/properties" % (KFD_NODES, node)))
         name = gfx_target_name(props.get("gfx_target_version", 0))
         if name is None or "location_id" not in props:

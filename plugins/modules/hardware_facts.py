@@ -19,7 +19,9 @@ description:
     the KFD topology, whether it is integrated, VRAM and GTT size, PCIe link speed and width, the bridges from
     the root port down to it, performance level, active power profile and power cap.
   - Unknown AMD device ids are reported and classified by gfx target. A missing file gives C(null), never an error.
-  - Cheap by design; it reads a few dozen small files (see docs/benchmarks.md for its cost).
+  - Cheap by design; it reads a few dozen small files (see docs/benchmarks.md for its cost). The one program it runs
+    is the machine's own C(ollama --version), only where an ollama executable was found and the machine's code may
+    run (on C(/), or on a tree with E(INFEROPS_SIMULATION=1) on the controller), to report RV(ansible_facts.inferops_amd.ollama_version).
 author:
   - inferops.amd contributors (@inferops)
 extends_documentation_fragment:
@@ -32,8 +34,8 @@ options:
         Writing the bracketed word back is a no-op in the kernel otherwise, but it is a write, so a facts module
         only makes it when asked.
       - When asked, the probe is also made in check mode (it is the only way to learn the answer and changes nothing).
-      - Never made on a plain tree (an O(sysroot) other than C(/) without a simulation marker, such as an extracted
-        capture), as no kernel is behind its files; C(aspm.probed) stays C(false).
+      - Never made on a plain tree (an O(sysroot) other than C(/) without an attribute writer that may run, such as an
+        extracted capture), as no kernel is behind its files; C(aspm.probed) stays C(false).
       - When not probed, C(aspm.changeable) reflects what can be seen (file present and writable, no C(pcie_aspm=off)
         and no other evidence of a lock); without evidence of a lock it predicts that a change would be accepted.
     type: bool
@@ -134,6 +136,16 @@ ansible_facts:
               C(/bin), or V(null). The roles decide from it what to configure without a probe of their own.
           type: dict
           sample: {ollama: /usr/local/bin/ollama, systemctl: /usr/bin/systemctl, tuned-adm: null, ryzenadj: null}
+        ollama_version:
+          description:
+            - The version of the ollama executable in RV(ansible_facts.inferops_amd.tools) (C(X.Y.Z), with any
+              pre-release suffix), as C(ollama --version) prints it. Its own version (C(client version is)) wins over a
+              running server's (C(ollama version is)), which may be an older process.
+            - V(null) when no ollama was found, when it printed no version, and on a tree whose code may not run. A
+              tree is data; without E(INFEROPS_SIMULATION=1) on the controller nothing of it runs, so its version is
+              unknown.
+          type: str
+          sample: "0.32.15"
         tuned:
           description:
             - The tuned profile selected in C(/etc/tuned/active_profile) (V(null) when none) and whether the tuned daemon
@@ -142,9 +154,6 @@ ansible_facts:
             - A profile whose daemon does not run is only a preset, not in effect.
           type: dict
           sample: {profile: balanced, running: true}
-        simulated:
-          description: Whether the sysroot is a simulated host (see docs/simulation.md).
-          type: bool
         sysroot:
           description:
             - The root these facts were read from. The roles act on this root when C(inferops_sysroot) is not set,
@@ -168,7 +177,7 @@ def main():
     )
     root = module_sysroot(module)
     # A plain tree has no kernel to ask; SysRoot would refuse the write anyway.
-    facts = gather(root, probe_aspm=module.params["probe_aspm"] and not root.is_plain_tree)
+    facts = gather(root, probe_aspm=module.params["probe_aspm"] and root.can_write_attributes)
     module.exit_json(changed=False, ansible_facts={"inferops_amd": facts})
 
 

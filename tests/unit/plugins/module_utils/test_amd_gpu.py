@@ -96,3 +96,31 @@ def test_gpu_without_kfd_has_no_gfx_target(scratch_host):
     gpu = amd_gpu.gather_gpus(SysRoot(root))[0]
     assert gpu["gfx_target"] is None
     assert amd_gpu.classify_host([gpu]) == "none"
+
+
+def _kfd_node(root, node, gfx_target_version, bus=None):
+    folder = os.path.join(root, "sys/class/kfd/kfd/topology/nodes", str(node))
+    os.makedirs(folder)
+    lines = ["cpu_cores_count %d" % (0 if bus is not None else 16), "gfx_target_version %d" % gfx_target_version]
+    if bus is not None:
+        lines += ["location_id %d" % (bus << 8), "domain 0"]
+    with open(os.path.join(folder, "properties"), "w") as handle:
+        handle.write("\n".join(lines) + "\n")
+
+
+def test_kfd_nodes_are_walked_in_numeric_order_the_rocm_device_order(tmp_path):
+    # A CPU node 0 and twelve GPU nodes 1..12: the folder names sort as 0, 1, 10, 11, 12, 2, ... but ROCm
+    # numbers its devices by node id. Each GPU's bus is chosen so that node order and bus order disagree.
+    root = str(tmp_path)
+    _kfd_node(root, 0, 0)
+    buses = {node: 0x80 - node for node in range(1, 13)}
+    for node, bus in buses.items():
+        _kfd_node(root, node, 120001 if node % 2 else 110501, bus)
+    os.makedirs(os.path.join(root, "sys/class/kfd/kfd/topology/nodes/stray"))  # no node id: not walked
+
+    sysroot = SysRoot(root)
+    assert amd_gpu.kfd_node_ids(sysroot) == [str(node) for node in range(13)]
+    targets = amd_gpu.kfd_gfx_targets(sysroot)
+    assert list(targets) == ["0000:%02x:00.0" % buses[node] for node in range(1, 13)]
+    assert list(targets).index("0000:76:00.0") == 9, "node 10 is the tenth GPU (ROCm index 9), after node 9"
+    assert targets["0000:7f:00.0"] == "gfx1201" and targets["0000:7e:00.0"] == "gfx1151"

@@ -37,3 +37,16 @@ def test_on_the_live_system_the_pid_must_name_a_process():
     assert tuned_state._process_exists(str(os.getpid()))
     assert not tuned_state._process_exists("999999999")
     assert not tuned_state._process_exists("not a pid")
+
+
+def test_a_switch_is_needed_for_another_profile_or_a_daemon_that_does_not_run():
+    assert not tuned_state.needs_switch({"profile": "balanced", "running": True}, "balanced")
+    assert tuned_state.needs_switch({"profile": "balanced", "running": False}, "balanced"), "a preset is not in effect"
+    assert tuned_state.needs_switch({"profile": "powersave", "running": True}, "balanced")
+    assert tuned_state.needs_switch({"profile": None, "running": True}, "balanced")
+
+
+def test_states_are_described_as_tuned_adm_active_says_them():
+    assert tuned_state.describe({"profile": "balanced", "running": True}) == "balanced"
+    assert tuned_state.describe({"profile": "balanced", "running": False}) == "balanced (preset, tuned not running)"
+    assert tuned_state.describe({"profile": None, "running": False}) == "none"

@@ -1,5 +1,6 @@
 """hardware_facts against every recorded host."""
 
+import json
 import os
 
 import pytest
@@ -29,7 +30,7 @@ def test_class_and_gpus_of_each_recorded_host(scratch_host, profile):
     host_class, addresses = EXPECTED[profile]
     assert facts["host_class"] == host_class
     assert [gpu["pci_address"] for gpu in facts["gpus"]] == addresses
-    assert facts["simulated"] is True
+    assert "simulated" not in facts  # the facts of the machine, whatever root they were read from
     assert facts["kernel"]["cmdline"][0].startswith("BOOT_IMAGE=")
 
 
@@ -76,7 +77,7 @@ def test_no_probe_on_a_plain_tree_and_the_tree_stays_as_recorded(tmp_path):
     policy = os.path.join(root, "sys/module/pcie_aspm/parameters/policy")
     before = open(policy).read()
     facts = facts_of(root, probe_aspm=True)
-    assert facts["simulated"] is False and facts["sysroot"] == root
+    assert facts["sysroot"] == root
     assert facts["aspm"]["probed"] is False and facts["aspm"]["policy"] == "default"
     assert open(policy).read() == before
 
@@ -170,3 +171,55 @@ def test_tuned_is_the_selected_profile_and_whether_its_daemon_runs(scratch_host)
 def test_tuned_is_none_without_tuned_adm(scratch_host):
     root = scratch_host("r9700_desktop")
     assert facts_of(root)["tools"]["tuned-adm"] is None and facts_of(root)["tuned"] is None
+
+
+def _set_simulated_ollama_version(root, version):
+    marker = os.path.join(root, ".inferops-simulation.json")
+    with open(marker) as handle:
+        data = json.load(handle)
+    data.setdefault("ollama", {})["version"] = version
+    with open(marker, "w") as handle:
+        json.dump(data, handle)
+
+
+def _install_script(root, machine_path, body):
+    _install_tool(root, machine_path)
+    with open(os.path.join(root, machine_path.lstrip("/")), "a") as handle:
+        handle.write(body)
+
+
+@pytest.mark.parametrize("profile, executable", [("rx9070xt_chipset", "/usr/local/bin/ollama"),
+                                                 ("strix_halo_arch_ollama", "/usr/bin/ollama")])
+def test_ollama_version_is_what_the_ollama_found_prints(scratch_host, profile, executable):
+    root = scratch_host(profile)
+    _set_simulated_ollama_version(root, "0.31.2")
+    facts = facts_of(root)
+    assert facts["tools"]["ollama"] == executable
+    assert facts["ollama_version"] == "0.31.2"
+
+
+def test_ollama_version_is_the_executable_s_own_over_an_older_server_s(scratch_host):
+    root = scratch_host("r9700_desktop")
+    _install_script(root, "/usr/local/bin/ollama",
+                    'echo "ollama version is 0.13.5"\necho "Warning: client version is 0.33.0-rc1"\n')
+    assert facts_of(root)["ollama_version"] == "0.33.0-rc1"
+
+
+def test_ollama_version_is_none_without_ollama_or_without_a_version(scratch_host, tmp_path):
+    root = scratch_host("r9700_desktop")
+    marker = tmp_path / "ran"
+    assert facts_of(root)["tools"]["ollama"] is None and facts_of(root)["ollama_version"] is None
+    _install_script(root, "/usr/bin/ollama", "touch '%s'\necho 'bash: no version here' >&2\nexit 127\n" % marker)
+    assert facts_of(root)["ollama_version"] is None
+    assert marker.exists(), "the ollama found was asked"
+
+
+def test_the_ollama_of_a_plain_tree_never_runs_and_its_version_is_unknown(scratch_host, tmp_path, monkeypatch):
+    monkeypatch.delenv("INFEROPS_SIMULATION")
+    root = scratch_host("r9700_desktop")
+    marker = tmp_path / "ran"
+    _install_script(root, "/usr/local/bin/ollama", "touch '%s'\necho 'ollama version is 0.32.15'\n" % marker)
+    facts = facts_of(root)
+    assert facts["tools"]["ollama"] == "/usr/local/bin/ollama"
+    assert facts["ollama_version"] is None
+    assert not marker.exists()
