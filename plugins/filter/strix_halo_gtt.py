@@ -24,11 +24,17 @@ options:
     type: dict
     required: true
   reserve_mib:
-    description: Memory left to the OS, in MiB.
+    description:
+      - Memory left to the OS, in MiB, at least 1024 and less than MemTotal; anything else is an error that names the
+        value and what is allowed.
+      - GTT pages are RAM the GPU may pin, so the reserve is all the OS is sure to keep; under 1 GiB (0 makes GTT all
+        of MemTotal) the GPU can starve the host.
+      - This is the one check of the strix_halo role's C(strix_halo_gtt_reserve_mib) (its argument spec says only
+        C(int)), made on the controller when the role computes its kernel arguments, before its first change.
     type: int
     default: 4096
   emit_gttsize:
-    description: Whether to emit C(amdgpu.gttsize) too; C(auto) does it on kernels older than 6.16.
+    description: Whether to emit C(amdgpu.gttsize) too (a boolean, or its word such as C(true)); C(auto) does it on kernels older than 6.16.
     type: raw
     default: auto
 """
@@ -54,8 +60,12 @@ def strix_halo_gtt(facts, reserve_mib=4096, emit_gttsize="auto"):
     gpus = [gpu for gpu in facts.get("gpus", []) if gpu.get("integrated")]
     uma = gpus[0].get("vram_bytes") if gpus else 0
     try:
+        reserve = int(reserve_mib)
+    except (TypeError, ValueError):
+        raise AnsibleFilterError("strix_halo_gtt: the reserve must be a whole number of MiB, got '%s'" % (reserve_mib,))
+    try:
         return plan_gtt(facts.get("memory_total_bytes"), uma, (facts.get("kernel") or {}).get("release"),
-                        int(reserve_mib), emit_gttsize)
+                        reserve, emit_gttsize)
     except MemoryPlanError as exc:
         raise AnsibleFilterError("strix_halo_gtt: %s" % exc)
 

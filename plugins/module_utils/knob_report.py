@@ -8,6 +8,11 @@ Each role turns the registered result of its modules into knob items
 host kept the knob, for example firmware-locked ASPM or a clamped RyzenAdj
 limit).  In check mode ``after`` and ``changed`` are the module's prediction,
 which is what the drift audit reports.
+
+The same results give the report's reboot reasons (``reboot_reasons``, from a
+kernel_cmdline result) and, run in check mode by a role's ``verify`` entry
+point, its failures (``verify_failures``: every knob that would change, and a
+running kernel that lacks the arguments).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -106,6 +111,12 @@ def ryzenadj_items(result, reason):
     return items
 
 
+def value_items(result, reason, name):
+    """A setting the role compares itself (the tuned profile): ``before`` and ``after`` as the role read them."""
+    before, after = result.get("before"), result.get("after")
+    return [_item(name, before, after, before != after, reason)]
+
+
 def file_items(result, reason, name):
     """A file the role writes (config_file, template, copy): as configured already, or (re)written to be.
 
@@ -116,14 +127,67 @@ def file_items(result, reason, name):
 
 KINDS = {"aspm": aspm_items, "cmdline": cmdline_items, "amdgpu_power": amdgpu_power_items,
          "ryzenadj": ryzenadj_items}
+# kinds whose knob is named by the caller
+NAMED_KINDS = {"file": file_items, "value": value_items}
 
 
 def knob_items(result, kind, reason="", name=None):
     """Knob items for the registered ``result`` of a task of ``kind``; [] when the task did not run."""
     if not _ran(result):
         return []
-    if kind == "file":
-        return file_items(result, reason, name or "file")
+    if kind in NAMED_KINDS:
+        return NAMED_KINDS[kind](result, reason, name or kind)
     if kind not in KINDS:
-        raise KnobReportError("unknown knob kind '%s'; known: %s" % (kind, ", ".join(sorted(list(KINDS) + ["file"]))))
+        raise KnobReportError("unknown knob kind '%s'; known: %s" % (kind, ", ".join(sorted(list(KINDS) + list(NAMED_KINDS)))))
     return KINDS[kind](result, reason)
+
+
+def _kernel_word(arg):
+    """An argument as the kernel reads it: quotes around (part of) it are not part of the value."""
+    return arg.replace('"', "")
+
+
+def missing_from_running(result, kernel_args):
+    """The arguments of ``kernel_args`` that the running kernel (the result's ``running``) does not have."""
+    running = set(_kernel_word(arg) for arg in result.get("running") or [])
+    return [arg for arg in kernel_args or [] if _kernel_word(arg) not in running]
+
+
+def reboot_reasons(result, kernel_args=None):
+    """Why the registered kernel_cmdline ``result`` needs a reboot, in the report's words ([] when it does not).
+
+    ``kernel_args`` are the arguments the role asks for: those the running kernel lacks are "needed"; the
+    arguments this run took off are "dropped". A reboot still owed for arguments an earlier run took off
+    (kernel_cmdline counts those too) is said as such."""
+    if not _ran(result) or not result.get("reboot_required", False):
+        return []
+    reasons = []
+    needed = missing_from_running(result, kernel_args)
+    if needed:
+        reasons.append("kernel command line needs %s" % " ".join(needed))
+    if result.get("removed"):
+        reasons.append("kernel command line drops %s" % " ".join(result["removed"]))
+    return reasons or ["the running kernel still has arguments an earlier run took off"]
+
+
+def verify_failures(results, kernel_args=None):
+    """One message per setting that does not hold, from a verification's check-mode results.
+
+    ``results`` maps a knob kind (as knob_items takes it) to the registered check-mode result of that
+    kind's module; a task that was skipped gives nothing. Every knob the module would change reads
+    ``KNOB is BEFORE, expected AFTER``; a kernel_cmdline result (kind ``cmdline``) whose running kernel
+    differs from the configured command line adds which of ``kernel_args`` the running kernel lacks."""
+    failures = []
+    for kind, result in results.items():
+        for item in knob_items(result, kind):
+            if item["changed"]:
+                failures.append("%s is %s, expected %s" % (item["knob"], item["before"], item["after"]))
+        if kind == "cmdline" and _ran(result) and result.get("reboot_required", False):
+            running = " ".join(result.get("running") or [])
+            lacking = missing_from_running(result, kernel_args)
+            if lacking:
+                failures.append("the running kernel lacks %s (/proc/cmdline: %s)" % (" ".join(lacking), running))
+            else:
+                failures.append("the running kernel still has arguments the configured command line no longer "
+                                "has (/proc/cmdline: %s)" % running)
+    return failures

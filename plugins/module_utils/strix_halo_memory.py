@@ -20,6 +20,17 @@ machine with a large carve-out for more GTT than it has RAM.
 The kernel's own default is half of MemTotal (ttm_global_init() in
 drivers/gpu/drm/ttm/ttm_device.c, read by amdgpu_ttm_init()).
 
+The reserve is the one rule for the strix_halo role's
+``strix_halo_gtt_reserve_mib`` (its argument spec says only "int"): at least
+``MIN_RESERVE_MIB`` and less than MemTotal.  GTT pages are RAM the GPU may pin,
+so what the reserve leaves is all the OS is sure to keep for the kernel, the
+page cache and the services while a model fills the rest; a reserve under
+1 GiB (0 makes GTT all of MemTotal) lets the GPU starve the host, and one of
+MemTotal or more leaves no GTT to size.  The role's kernel arguments are
+computed on the controller by the strix_halo_gtt filter, which calls
+plan_gtt(), when the role's first change task is templated: a bad reserve
+stops the host before anything is written.
+
 Newer kernels log ``amdgpu.gttsize`` as deprecated in favour of
 ``ttm.pages_limit`` (seen on 6.19, not on 6.12), so gttsize is only emitted
 for kernels older than ``GTTSIZE_DEPRECATED_SINCE``.
@@ -29,6 +40,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 from ansible_collections.inferops.amd.plugins.module_utils import host_system
 
 MIB = 1024 * 1024
@@ -36,6 +49,7 @@ GIB = 1024 * MIB
 PAGE_SIZE = 4096
 INSTALLED_GRANULARITY = 4 * GIB
 DEFAULT_RESERVE_MIB = 4096
+MIN_RESERVE_MIB = 1024
 GTTSIZE_DEPRECATED_SINCE = (6, 16)
 
 
@@ -57,6 +71,16 @@ def installed_bytes(mem_total_bytes, uma_bytes):
     return -(-total // INSTALLED_GRANULARITY) * INSTALLED_GRANULARITY
 
 
+def _emit_gttsize(choice):
+    """True or False for a boolean (or its word: a value from ``-e`` is a string), None for ``auto``."""
+    if choice == "auto":
+        return None
+    try:
+        return boolean(choice, strict=True)
+    except TypeError:
+        raise MemoryPlanError("emit_gttsize must be auto, true or false, got '%s'" % (choice,))
+
+
 def plan_gtt(mem_total_bytes, uma_bytes, kernel_release, reserve_mib=DEFAULT_RESERVE_MIB, emit_gttsize="auto"):
     """GTT size and the kernel arguments that set it.
 
@@ -67,20 +91,18 @@ def plan_gtt(mem_total_bytes, uma_bytes, kernel_release, reserve_mib=DEFAULT_RES
     """
     if not mem_total_bytes or mem_total_bytes <= 0:
         raise MemoryPlanError("MemTotal is unknown or zero; cannot size GTT")
-    if reserve_mib < 1024:
-        raise MemoryPlanError("a reserve of %d MiB leaves the OS too little memory; use at least 1024" % reserve_mib)
+    if reserve_mib < MIN_RESERVE_MIB:
+        raise MemoryPlanError("a GTT reserve of %d MiB leaves the OS too little memory (the GPU may pin the rest); "
+                              "at least %d MiB is allowed" % (reserve_mib, MIN_RESERVE_MIB))
     installed_mib = installed_bytes(mem_total_bytes, uma_bytes) // MIB
     mem_total_mib = mem_total_bytes // MIB
     gtt_mib = mem_total_mib - reserve_mib
     if gtt_mib <= 0:
         raise MemoryPlanError("a reserve of %d MiB is larger than the %d MiB of MemTotal" % (reserve_mib, mem_total_mib))
     pages_limit = gtt_mib * MIB // PAGE_SIZE
-    if emit_gttsize == "auto":
+    emit = _emit_gttsize(emit_gttsize)
+    if emit is None:
         emit = kernel_version(kernel_release) < GTTSIZE_DEPRECATED_SINCE
-    elif emit_gttsize in (True, False):
-        emit = emit_gttsize
-    else:
-        raise MemoryPlanError("emit_gttsize must be auto, true or false, got '%s'" % emit_gttsize)
     args = ["amdgpu.gttsize=%d" % gtt_mib] if emit else []
     args.append("ttm.pages_limit=%d" % pages_limit)
     return {"mem_total_mib": mem_total_mib, "installed_mib": installed_mib, "gtt_mib": gtt_mib, "pages_limit": pages_limit, "kernel_args": args}

@@ -1,4 +1,5 @@
-"""module_defaults alone points every task of a role at the tree: the real / stays as it was."""
+"""A play's module_defaults alone point every task of a role at the tree: the role reads its facts under them
+and acts on the root they were read from; the real / stays as it was (no inferops_sysroot anywhere)."""
 
 import hashlib
 import os
@@ -32,7 +33,7 @@ def snapshot(folders):
     return seen
 
 
-def test_strix_halo_role_with_only_module_defaults_writes_nothing_outside_the_tree(tmp_path):
+def test_strix_halo_role_under_module_defaults_alone_writes_nothing_outside_the_tree(tmp_path):
     tree = make_scratch_host("strix_halo_laptop_64g", str(tmp_path / "halo"))
     inventory = tmp_path / "hosts.yml"
     inventory.write_text("all:\n  hosts:\n    halo:\n      ansible_connection: local\n"
@@ -42,7 +43,7 @@ def test_strix_halo_role_with_only_module_defaults_writes_nothing_outside_the_tr
     run = run_playbook(playbook, str(inventory), ["-e", "tree=%s" % tree])
     after = snapshot(WATCHED)
     assert run.returncode == 0, run.output[-4000:]
-    assert "inferops_sysroot defined=False" in run.flat_output
+    assert "role root=%s inferops_sysroot defined=False" % tree in run.flat_output
     assert run.recap["halo"]["changed"] > 0
     assert after == before, sorted(set(after.items()) ^ set(before.items()))[:10]
     # ...and everything the role writes is in the tree.

@@ -1,4 +1,4 @@
-"""The rdna4 role's ASPM modes and its own verification (tasks_from: verify), outside site.yml."""
+"""The roles' own verification (tasks_from: verify) from a user's plain playbook, and rdna4's ASPM modes."""
 
 import os
 import subprocess
@@ -6,12 +6,14 @@ import sys
 
 import pytest
 
-from tests.integration.conftest import REPO, run_playbook
+from tests.integration.conftest import REPO, local_inventory, run_playbook
 from tests.simulation.scratch_host import make_scratch_host
 
 PLAYBOOKS = os.path.join(REPO, "tests", "integration", "playbooks")
 TUNE = os.path.join(PLAYBOOKS, "import_rdna4_role.yml")
 VERIFY = os.path.join(PLAYBOOKS, "verify_rdna4_role.yml")
+TUNE_HALO = os.path.join(PLAYBOOKS, "import_strix_halo_role.yml")
+VERIFY_HALO = os.path.join(PLAYBOOKS, "verify_strix_halo_role.yml")
 LINK_RULES = "etc/udev/rules.d/90-inferops-pcie-aspm-links.rules"
 
 
@@ -32,6 +34,43 @@ def gpu_box(tmp_path):
 def reboot(root):
     subprocess.run([sys.executable, os.path.join(REPO, "tests", "simulation", "fleet.py"), "reboot", root],
                    check=True, capture_output=True)
+
+
+def test_verify_checks_the_role_root_it_fails_until_main_ran_and_the_host_rebooted(gpu_box):
+    # A plain playbook: the inventory's inferops_sysroot is all that names the root, no module_defaults.
+    root, inventory = gpu_box("r9700_desktop")
+    untuned = run_playbook(VERIFY, inventory)
+    assert untuned.returncode != 0, untuned.output[-4000:]
+    assert "verification failed: ASPM policy is default, expected performance" in untuned.flat_output
+    assert "kernel argument is -, expected pcie_aspm.policy=performance" in untuned.flat_output
+    assert "the running kernel lacks pcie_aspm.policy=performance" in untuned.flat_output
+
+    assert run_playbook(TUNE, inventory).returncode == 0
+    pending = run_playbook(VERIFY, inventory)  # set now and in the bootloader, not yet in the running kernel
+    assert pending.returncode != 0
+    assert "verification failed: the running kernel lacks pcie_aspm.policy=performance" in pending.flat_output
+
+    reboot(root)
+    held = run_playbook(VERIFY, inventory)
+    assert held.returncode == 0, held.output[-4000:]
+    assert "verified=True" in held.flat_output
+
+
+def test_strix_halo_verify_checks_the_role_root_until_main_ran_and_the_host_rebooted(tmp_path):
+    root = make_scratch_host("strix_halo_laptop_64g", str(tmp_path / "halo"))
+    inventory = local_inventory(tmp_path / "halo.yml", "halo-box", root, strix_halo_ryzenadj_enabled="true")
+    untuned = run_playbook(VERIFY_HALO, inventory)
+    assert untuned.returncode != 0, untuned.output[-4000:]
+    # MemTotal 63692 MiB less the 4096 MiB reserve, in 4 KiB pages
+    assert "kernel argument is -, expected ttm.pages_limit=15256576" in untuned.flat_output
+    assert "RyzenAdj stapm_limit is 59 W, expected 85 W" in untuned.flat_output  # the request; firmware may clamp
+    assert "the running kernel lacks iommu=pt ttm.pages_limit=15256576 transparent_hugepage=always" in untuned.flat_output
+
+    assert run_playbook(TUNE_HALO, inventory).returncode == 0
+    reboot(root)
+    held = run_playbook(VERIFY_HALO, inventory)
+    assert held.returncode == 0, held.output[-4000:]
+    assert "verified=True" in held.flat_output
 
 
 def test_gpu_links_on_a_firmware_locked_host_is_skipped_when_asked(gpu_box):

@@ -22,3 +22,13 @@ def test_filter_takes_reserve_and_gttsize_choice(scratch_host):
 def test_filter_errors_name_the_problem():
     with pytest.raises(AnsibleFilterError, match="strix_halo_gtt: MemTotal is unknown"):
         strix_halo_gtt({"gpus": [], "memory_total_bytes": None, "kernel": {"release": "6.12"}})
+
+
+def test_the_reserve_is_checked_here_with_a_message_naming_it(scratch_host):
+    facts = gather(SysRoot(scratch_host("strix_halo_laptop_64g")))
+    with pytest.raises(AnsibleFilterError, match="strix_halo_gtt: a GTT reserve of 512 MiB .*at least 1024 MiB is allowed"):
+        strix_halo_gtt(facts, 512)
+    with pytest.raises(AnsibleFilterError, match="strix_halo_gtt: the reserve must be a whole number of MiB, got 'lots'"):
+        strix_halo_gtt(facts, "lots")
+    # a value given with -e is a string
+    assert strix_halo_gtt(facts, "5120", "true")["kernel_args"] == ["amdgpu.gttsize=58572", "ttm.pages_limit=14994432"]

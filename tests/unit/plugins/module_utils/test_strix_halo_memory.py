@@ -57,7 +57,9 @@ def test_installed_memory_rounds_up_to_4_gib():
 @pytest.mark.parametrize("mem,uma,kernel,reserve,emit,message", [
     (None, 0, "6.12", 4096, "auto", "MemTotal is unknown"),
     (0, 0, "6.12", 4096, "auto", "MemTotal is unknown"),
-    (8 * GIB, 0, "6.12", 512, "auto", "at least 1024"),
+    (8 * GIB, 0, "6.12", 512, "auto", "a GTT reserve of 512 MiB leaves the OS too little memory .*at least 1024 MiB"),
+    (8 * GIB, 0, "6.12", 0, "auto", "a GTT reserve of 0 MiB"),
+    (8 * GIB, 0, "6.12", -4096, "auto", "a GTT reserve of -4096 MiB"),
     (2 * GIB, 0, "6.12", 8192, "auto", "larger than"),
     (64 * GIB, 0, "linux", 4096, "auto", "cannot read a kernel version from 'linux'"),
     (64 * GIB, 0, "6.12", 4096, "maybe", "emit_gttsize must be"),
@@ -69,3 +71,14 @@ def test_bad_input_is_a_clear_error(mem, uma, kernel, reserve, emit, message):
 
 def test_kernel_version():
     assert kernel_version("6.17.7-300.fc43.x86_64") == (6, 17)
+
+
+def test_the_smallest_reserve_allowed_is_1024_mib():
+    assert plan_gtt(8 * GIB, 0, "6.17", reserve_mib=1024)["gtt_mib"] == 8 * 1024 - 1024
+
+
+@pytest.mark.parametrize("word, emitted", [("true", True), ("yes", True), ("false", False), ("no", False)])
+def test_emit_gttsize_takes_the_words_of_a_boolean(word, emitted):
+    # a value given with -e arrives as a string
+    args = plan_gtt(132556528 * 1024, 0, "6.17.0", emit_gttsize=word)["kernel_args"]
+    assert args[0].startswith("amdgpu.gttsize=") is emitted
