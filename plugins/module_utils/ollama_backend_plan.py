@@ -36,7 +36,7 @@ import re
 from ansible_collections.inferops.amd.plugins.module_utils import ollama_release_table as table
 
 BACKENDS = ("vulkan", "rocm", "cpu", "auto")
-MECHANISMS = ("auto", "environment", "files", "rename")
+MECHANISMS = ("auto", "environment", "files")
 BACKEND_MARK = "inferops-backend:"
 GFX_VERSION = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{1,2}$")
 LARGE_APU_TARGETS = ("gfx1151",)
@@ -60,22 +60,6 @@ class BackendPlan:
         self.devices = devices    # [{'pci_id', 'gfx_target', 'integrated', 'matters', ...}]
         self.warnings = warnings
         self.row = row
-
-
-# The variables that select or gate a GPU backend in the release table (HIDE_ROCM, HIDE_VULKAN, the Vulkan and
-# iGPU gates, the ROCm override) and HIP's own device filter: while a backend other than auto is asked for they
-# belong to the backend drop-in, and the same name in another drop-in would silently win or lose by file order.
-BACKEND_SWITCHES = ("ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES", "GGML_VK_VISIBLE_DEVICES", "OLLAMA_VULKAN",
-                    "OLLAMA_IGPU_ENABLE")
-BACKEND_SWITCH_PREFIXES = ("HSA_OVERRIDE_GFX_VERSION",)
-
-
-def backend_switches_in(names, backend):
-    """The names among ``names`` that only the backend selection may set for ``backend``, sorted."""
-    if backend == "auto":
-        return []
-    return sorted(name for name in names
-                  if name in BACKEND_SWITCHES or name.startswith(BACKEND_SWITCH_PREFIXES))
 
 
 def validate_gfx_version(value):
@@ -228,7 +212,7 @@ def plan_backend(install, backend, version, gpus, mechanism="auto", gfx_version=
     if backend != "auto":
         _require_usable_devices(row, backend, devices, version_text)
     warnings = []
-    chosen = "files" if mechanism in ("files", "rename") else "environment"
+    chosen = "files" if mechanism == "files" else "environment"
     if backend == "auto":
         return BackendPlan(backend, chosen, {}, _moves(install, "auto"), devices, warnings, row)
     env = {} if chosen == "files" else _environment(install, row, backend, devices, user_override, warnings)

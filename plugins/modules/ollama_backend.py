@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: ollama_backend
-short_description: Make Ollama run on the GPU backend asked for (Vulkan, ROCm or CPU)
+short_description: Select the GPU backend Ollama runs on (Vulkan, ROCm or CPU), or verify that it runs on it
 version_added: "0.1.0"
 description:
   - With both its ROCm and Vulkan libraries installed, Ollama keeps ROCm for an AMD GPU,
@@ -20,23 +20,23 @@ description:
     C(/usr/local/lib/ollama), a distribution's C(/usr/lib/ollama) with folders or flat files), its
     version, and the host's AMD GPUs, and looks the release and layout up in one table
     (C(ollama_release_table), shown with its sources in docs/ollama.md) for what selects each backend.
-  - "By default only environment is used: C(ROCR_VISIBLE_DEVICES=-1) hides ROCm,
-    C(GGML_VK_VISIBLE_DEVICES=-1) or C(OLLAMA_VULKAN=0) hides Vulkan, C(OLLAMA_VULKAN=1) where the
-    release gates Vulkan, C(OLLAMA_IGPU_ENABLE=1) where it drops an integrated GPU that matters,
-    C(HSA_OVERRIDE_GFX_VERSION[_<n>]) only for a device whose gfx target the installed ROCm build
-    lacks. It goes into the drop-in C(/etc/systemd/system/<unit>.d/inferops-backend.conf), written
-    atomically; the vendor unit is never edited. The service's other settings (O(environment)) can go into a
-    drop-in of their own in the same run."
+  - "It does one of two things. Without O(verify) it B(selects) the backend: by default only environment is used,
+    C(ROCR_VISIBLE_DEVICES=-1) hides ROCm, C(GGML_VK_VISIBLE_DEVICES=-1) or C(OLLAMA_VULKAN=0) hides Vulkan,
+    C(OLLAMA_VULKAN=1) where the release gates Vulkan, C(OLLAMA_IGPU_ENABLE=1) where it drops an integrated GPU
+    that matters, C(HSA_OVERRIDE_GFX_VERSION[_<n>]) only for a device whose gfx target the installed ROCm build
+    lacks. It goes into the drop-in C(/etc/systemd/system/<unit>.d/inferops-backend.conf), written atomically; the
+    vendor unit is never edited. The change takes effect when the service restarts: RV(restart_required) says so,
+    and a handler restarts it (M(inferops.amd.systemd_service) with C(state=restarted))."
   - O(mechanism=files) moves whole backend folders (flat layout, the backend's library file) to
     C(<lib_dir>.inferops-disabled) and records each move in C(<lib_dir>.inferops-disabled/inferops-moves.json);
     O(backend=auto) moves everything back, removes the drop-in and the record.
-  - A change takes effect when the service restarts (C(restart_required) says so). With O(verify)
-    the module reads the journal of the running service and judges the devices that matter (every
-    discrete AMD GPU, and an integrated one when it is the only AMD GPU or a Strix Halo gfx1151), each
-    of which must be in an C(inference compute) line of the backend asked for. A failure quotes Ollama's
-    own line (the dropped-iGPU line naming C(OLLAMA_IGPU_ENABLE=1), the Vulkan-disabled line)
-    and names the variable that fixes it.
-  - Every option is validated before anything is written. Check mode runs only C(ollama --version).
+  - With O(verify) it B(verifies) and writes nothing. It fails when the selection does not hold (the drop-in or the
+    folders differ from what O(backend) needs), then reads the journal of the running service and judges the devices
+    that matter (every discrete AMD GPU, and an integrated one when it is the only AMD GPU or a Strix Halo gfx1151),
+    each of which must be in an C(inference compute) line of the backend asked for, and asks the API for its
+    version. A failure quotes Ollama's own line (the dropped-iGPU line naming C(OLLAMA_IGPU_ENABLE=1), the
+    Vulkan-disabled line) and names the variable that fixes it.
+  - Every option is validated before anything is written.
 author:
   - inferops.amd contributors (@inferops)
 extends_documentation_fragment:
@@ -64,10 +64,10 @@ options:
       - V(auto) and V(environment) use only the drop-in's environment, which works on every row of
         the release table and survives package upgrades. V(files) moves the other backends' folders out of
         Ollama's search path instead (the release's own gates such as C(OLLAMA_IGPU_ENABLE) stay
-        environment). V(rename) is the old name of V(files).
+        environment).
     type: str
     default: auto
-    choices: [auto, environment, files, rename]
+    choices: [auto, environment, files]
   binary:
     description:
       - Path of the ollama executable on the machine, when it is not C(/usr/local/bin/ollama) or
@@ -81,7 +81,8 @@ options:
   version:
     description:
       - Ollama version to plan for instead of asking C(ollama --version), for binaries that cannot
-        run where the module runs. Needed when the version cannot be read, as the switch depends on it.
+        run where the module runs (on a tree, whose C(ollama) runs only where the controller set
+        C(INFEROPS_SIMULATION=1)). Needed when the version cannot be read, as the switch depends on it.
     type: str
   unit:
     description:
@@ -93,67 +94,48 @@ options:
         written, naming the unit and the folders it looked in.
     type: str
     default: ollama.service
-  environment:
-    description:
-      - More environment for the service, such as C(OLLAMA_HOST), C(OLLAMA_FLASH_ATTENTION) or C(OLLAMA_KV_CACHE_TYPE),
-        in a drop-in of its own, C(/etc/systemd/system/<unit>.d/inferops-settings.conf), written in the same run
-        (and counted in the same restart) as the backend. Null and empty values are left out, booleans become
-        V(1) and V(0); an empty dict removes the drop-in. Unset, that drop-in is left alone.
-      - "With a backend other than V(auto), the variables that select one (C(ROCR_VISIBLE_DEVICES),
-        C(HIP_VISIBLE_DEVICES), C(GGML_VK_VISIBLE_DEVICES), C(OLLAMA_VULKAN), C(OLLAMA_IGPU_ENABLE),
-        C(HSA_OVERRIDE_GFX_VERSION*)) are refused here: they belong to the backend drop-in, where a second value
-        would win or lose by file name alone."
-    type: dict
-  start:
-    description:
-      - Leave the service enabled and running, as C(ansible.builtin.systemd_service) with C(enabled=true) and
-        C(state=started) would, in the same run that selects and verifies the backend. One C(systemctl show)
-        reads its state; C(systemctl enable) runs when its unit file state is one that enable links
-        (V(disabled), V(linked), V(linked-runtime)), and C(systemctl daemon-reload) then C(systemctl start) when it
-        is not running. A service this run restarts is not started again.
-      - A stopped service that this run starts runs the new backend, so nothing is left to restart.
-      - Fails, before anything is written, when the unit is not installed, is masked, or systemd cannot read it.
-    type: bool
-    default: false
-  restart:
-    description:
-      - Restart the service (after C(systemctl daemon-reload)) when this run changed something,
-        so the new backend is live before O(verify) reads the log. Leave it off to restart
-        through a handler instead.
-    type: bool
-    default: false
   verify:
     description:
-      - Read the service's journal for the current boot (C(journalctl -u <unit> -o cat -b)) and
-        fail unless the process systemd started last logged every device that matters on the
-        backend asked for (for V(cpu), no GPU device at all), then that its API answers
-        (C(GET /api/version) at the address the server logged, a wildcard address on loopback).
-        Waits up to O(verify_timeout) for both. Fails when this run changed something and O(restart) is off.
+      - Verify instead of selecting; nothing is written, in check mode or not.
+      - Fails, naming what would change, when the selection for O(backend) does not hold. Otherwise runs
+        C(systemctl is-active <unit>), reads the unit's journal for the current boot
+        (C(journalctl -u <unit> -o cat -b)) until the process systemd started last has logged its devices, and
+        fails unless every device that matters is on the backend asked for (for V(cpu), no GPU device at all);
+        then asks C(GET /api/version) at the address the server logged (a wildcard address on loopback). Waits up
+        to O(verify_timeout) for both.
+      - On a tree (an O(sysroot) other than V(/)) no service runs unless the controller switched the simulation on
+        and the tree carries a C(systemctl); there the server is not verified (RV(verified) is false and RV(msg)
+        says why) and the module does not fail for that.
+      - In check mode (a run of audit.yml, where the task that selects changed nothing), a selection that does not
+        hold yet and a service that does not run are not failures; RV(verified) is false and RV(msg) says what the
+        selecting and starting tasks would have changed.
     type: bool
     default: false
   verify_timeout:
     description:
-      - Seconds to wait for the server to log its devices after a start.
+      - Seconds to wait for the server to log its devices and for its API to answer.
     type: int
     default: 60
 attributes:
   check_mode:
-    description: Validates everything and predicts the change; runs only C(ollama --version), with O(start) the
-      read-only C(systemctl show), and with O(verify) and nothing to change the read-only C(systemctl is-active),
-      C(journalctl) and C(GET /api/version).
+    description:
+      - Validates everything and predicts the change; writes nothing. It runs C(ollama --version) (unless O(version) is
+        set) and, with O(verify), the read-only C(systemctl is-active), C(journalctl) and C(GET /api/version), as
+        outside check mode.
     support: full
   diff_mode:
-    description: Shows the drop-in, the list of backend folders/libraries (where each is) and, with O(environment),
-      the settings drop-in, before and after.
+    description: Shows the drop-in and the list of backend folders/libraries (where each is), before and after.
     support: full
 notes:
   - Paths (executable, libraries, drop-in, record) are resolved inside O(sysroot), and C(ollama), C(systemctl) and
-    C(journalctl) are taken from it, so the module runs against simulated hosts unchanged.
+    C(journalctl) are taken from it and run through the collection's command runner (C locale); on a tree they run
+    only when the controller set C(INFEROPS_SIMULATION=1) (the tests and the demo do).
   - A package upgrade brings moved backend folders back (mechanism=files); run the module again afterwards. The
     environment mechanism needs no such care.
   - See docs/ollama.md for the release table and the sources of every row.
 seealso:
   - module: inferops.amd.hardware_facts
+  - module: inferops.amd.systemd_service
   - name: Ollama GPU documentation
     description: Backends Ollama supports and how it selects them.
     link: https://github.com/ollama/ollama/blob/main/docs/gpu.mdx
@@ -165,16 +147,14 @@ EXAMPLES = r"""
     backend: vulkan
   notify: Restart ollama
 
-- name: Settings and backend, start or restart, and prove it in one task
+- name: Apply the restart before verifying
+  ansible.builtin.meta: flush_handlers
+
+- name: Check that the running server is on Vulkan
   inferops.amd.ollama_backend:
     backend: vulkan
-    environment:
-      OLLAMA_HOST: 127.0.0.1:11434
-      OLLAMA_FLASH_ATTENTION: true
-      OLLAMA_KV_CACHE_TYPE: q8_0
-    start: true
-    restart: true
     verify: true
+  register: ollama_verified
 
 - name: ROCm, moving the Vulkan folder out of the way instead of using the environment
   inferops.amd.ollama_backend:
@@ -185,6 +165,7 @@ EXAMPLES = r"""
 - name: Undo everything the module did
   inferops.amd.ollama_backend:
     backend: auto
+  notify: Restart ollama
 """
 
 RETURN = r"""
@@ -194,7 +175,7 @@ previous_backend:
   type: str
   sample: auto
 backend:
-  description: Backend now selected.
+  description: Backend now selected (with O(verify), the one asked for, whose selection holds).
   returned: success
   type: str
   sample: vulkan
@@ -251,45 +232,43 @@ devices:
   elements: dict
   sample: [{pci_id: "0000:06:00.0", gfx_target: gfx1201, integrated: false, matters: true, rocm_index: 0}]
 moved:
-  description: Moves made by this run (mechanism=files, or restoring), each with C(from) and C(to) machine paths.
+  description:
+    - Moves made by this run (in check mode, that it would make; with O(verify), that selecting would make), each with
+      C(from) and C(to) machine paths.
   returned: success
   type: list
   elements: dict
   sample: [{from: /usr/local/lib/ollama/rocm, to: /usr/local/lib/ollama.inferops-disabled/rocm}]
 dropin:
-  description: The drop-in, its environment and what happened to it (V(written), V(removed), V(unchanged), V(absent)).
+  description:
+    - The drop-in, its environment and what this run did to it (in check mode, would do; with O(verify), what
+      selecting would do) - V(written), V(removed), V(unchanged) or V(absent).
   returned: success
   type: dict
   sample: {path: /etc/systemd/system/ollama.service.d/inferops-backend.conf, state: written,
            environment: {ROCR_VISIBLE_DEVICES: "-1", OLLAMA_VULKAN: "1"}}
-settings:
-  description: With O(environment), the settings drop-in, its environment and what happened to it (as RV(dropin)).
-  returned: when environment is set
-  type: dict
-  sample: {path: /etc/systemd/system/ollama.service.d/inferops-settings.conf, state: unchanged,
-           environment: {OLLAMA_HOST: "127.0.0.1:11434", OLLAMA_FLASH_ATTENTION: "1"}}
-service:
-  description:
-    - With O(start), the service's state before this run (C(LoadState), C(UnitFileState), C(ActiveState) as
-      C(systemctl show) printed them) and C(actions), the C(systemctl) verbs this run used (or, in check mode,
-      would use) to leave it enabled and running.
-  returned: when start is true
-  type: dict
-  sample: {before: {LoadState: loaded, UnitFileState: disabled, ActiveState: inactive}, actions: [enable, start]}
 restart_required:
-  description: True when something changed and the service has not been restarted (or started) by this run.
+  description:
+    - True when the selection changed (in check mode, would change), so the service must restart to run it.
+    - Always false with O(verify), which changes nothing.
   returned: success
   type: bool
-restarted:
-  description: True when this run restarted the service (a start of a stopped service is in RV(service)).
+verified:
+  description: With O(verify), true when the running server's log was read and judged (RV(verification)); false on a
+    tree where no service runs (RV(msg) says why). Without O(verify), false.
   returned: success
   type: bool
+msg:
+  description: What the run did, or, with O(verify) on a tree where no service runs, why the server was not verified.
+  returned: success
+  type: str
+  sample: "ollama.service runs on vulkan: every device that matters is in its inference compute lines"
 verification:
   description:
     - With O(verify), what the last server start logged (version, address, devices, libraries) and C(placements),
       one per host GPU with C(name), C(pci_id), C(library), C(compute), C(type) and C(matters).
     - C(api_url) is where a client on the machine reaches the API, C(api_version) the version it answered with.
-  returned: when verify is true and the service runs the current settings
+  returned: when verify is true and the server was read
   type: dict
   sample:
     version: 0.32.15
@@ -314,14 +293,11 @@ from ansible_collections.inferops.amd.plugins.module_utils import ollama_backend
 from ansible_collections.inferops.amd.plugins.module_utils import ollama_backend_state as state
 from ansible_collections.inferops.amd.plugins.module_utils import ollama_log
 from ansible_collections.inferops.amd.plugins.module_utils.ollama_api import ApiNotAnswering, client_url, wait_for_version
-from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandRunner
-from ansible_collections.inferops.amd.plugins.module_utils.systemd_dropin import (
-    DropinError, render_environment_dropin, settings_values)
-from ansible_collections.inferops.amd.plugins.module_utils import systemd_unit
+from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandError, CommandRunner
+from ansible_collections.inferops.amd.plugins.module_utils.systemd_dropin import DropinError, render_environment_dropin
+from ansible_collections.inferops.amd.plugins.module_utils import systemd_service, systemd_unit
 
 DROPIN_NAME = "inferops-backend.conf"
-SETTINGS_NAME = "inferops-settings.conf"
-SETTINGS_COMMENT = "Managed by inferops.amd.ollama_backend (environment): do not edit, run the module instead."
 UNIT_NAME = re.compile(r"^[A-Za-z0-9:_.\\-]+@?[A-Za-z0-9:_.\\-]*\.service$")
 
 
@@ -347,36 +323,20 @@ def missing_unit(root, unit):
             % (unit, " or ".join(names), ", ".join(systemd_unit.UNIT_SEARCH_PATH), root.root))
 
 
-def dropin_path(unit, name=DROPIN_NAME):
-    return "/etc/systemd/system/%s.d/%s" % (unit, name)
-
-
-def settings_text(environment, backend):
-    """(values, drop-in text or None to remove it) for the ``environment`` option; raises DropinError."""
-    values = settings_values(environment)
-    clashing = planning.backend_switches_in(values, backend)
-    if clashing:
-        raise DropinError("environment sets %s, which select%s the GPU backend; with backend '%s' only the backend "
-                          "drop-in sets %s: choose the backend (and gfx_version_override) instead" % (
-                              ", ".join(clashing), "s" if len(clashing) == 1 else "", backend,
-                              "it" if len(clashing) == 1 else "them"))
-    return values, (render_environment_dropin(values, comment=SETTINGS_COMMENT) if values else None)
+def dropin_path(unit):
+    return "/etc/systemd/system/%s.d/%s" % (unit, DROPIN_NAME)
 
 
 def dropin_text(plan):
     """Drop-in for ``plan``, or None when nothing is to be set (``auto``)."""
-    if plan.backend == "auto" or not plan.environment:
-        return None if plan.backend == "auto" else _with_comment(plan, {})
-    return _with_comment(plan, plan.environment)
-
-
-def _with_comment(plan, environment):
+    if plan.backend == "auto":
+        return None
     comment = "\n".join([
         "Managed by inferops.amd.ollama_backend: do not edit, run the module instead.",
         "%s %s" % (planning.BACKEND_MARK, plan.backend),
         "mechanism: %s" % plan.mechanism,
     ])
-    return render_environment_dropin(environment, comment=comment)
+    return render_environment_dropin(plan.environment, comment=comment)
 
 
 def unit_listing(install, moves=()):
@@ -389,137 +349,31 @@ def unit_listing(install, moves=()):
     return "".join(lines)
 
 
-def kfd_gpu_order(root):
-    """PCI addresses of the KFD GPU nodes in node order (the ROCm device numbering)."""
-    nodes = sorted((int(n) for n in root.list_dir(amd_gpu.KFD_NODES) if n.isdigit()))
-    order = []
-    for node in nodes:
-        props = amd_gpu.parse_kfd_properties(root.read_text("%s/%d/properties" % (amd_gpu.KFD_NODES, node)))
-        if props.get("gfx_target_version") and "location_id" in props:
-            loc = props["location_id"]
-            order.append("%04x:%02x:%02x.%x" % (props.get("domain", 0), loc >> 8, (loc >> 3) & 0x1F, loc & 0x7))
-    return order
-
-
 def host_devices(root):
-    """AMD GPUs with their ROCm index (KFD GPU node order, as ROCR enumerates agents)."""
-    gpus = amd_gpu.gather_gpus(root)
-    order = kfd_gpu_order(root)
-    devices = []
-    for gpu in gpus:
-        bdf = gpu["pci_address"]
-        devices.append({"pci_id": bdf, "gfx_target": gpu["gfx_target"], "integrated": bool(gpu["integrated"]),
-                        "name": gpu["name"], "vram_bytes": gpu["vram_bytes"], "rocm_index": order.index(bdf) if bdf in order else None})
-    return devices
+    """AMD GPUs with their ROCm index: their place among the KFD GPU nodes, the order ROCR enumerates agents."""
+    kfd_order = list(amd_gpu.kfd_gfx_targets(root))
+    return [{"pci_id": gpu["pci_address"], "gfx_target": gpu["gfx_target"], "integrated": bool(gpu["integrated"]),
+             "name": gpu["name"], "vram_bytes": gpu["vram_bytes"],
+             "rocm_index": kfd_order.index(gpu["pci_address"]) if gpu["pci_address"] in kfd_order else None}
+            for gpu in amd_gpu.gather_gpus(root)]
 
 
-def read_version(module, root, install):
+def read_version(module, runner, install):
     if module.params["version"]:
         return module.params["version"]
-    executable = root.path(install.binary)
+    executable = runner.root.path(install.binary)
     if not os.access(executable, os.X_OK):
         module.fail_json(msg="%s is not executable, so its version is unknown; which switch works depends on the "
                              "version: set the version option" % install.binary)
-    rc, out, err = CommandRunner(root, module.run_command).run([executable, "--version"], check=False)
+    try:
+        rc, out, err = runner.run([executable, "--version"], check=False)
+    except CommandError as exc:
+        module.fail_json(msg="cannot read the Ollama version: %s; set the version option" % exc)
     version = ollama_install.parse_version(out + "\n" + err)
     if version is None:
         module.fail_json(msg="could not read the Ollama version from '%s --version' (rc=%s): %s; set the version "
                              "option" % (install.binary, rc, (out + err).strip()))
     return version
-
-
-def run_tool(module, root, name, args):
-    tool = root.find_tool(name)
-    if tool is None:
-        module.fail_json(msg="%s not found in %s (needed to %s)" % (
-            name, root.root, "restart the service" if name == "systemctl" else "read the service's journal"))
-    return CommandRunner(root, module.run_command).run([tool] + args, check=False)
-
-
-def read_journal(module, root, unit):
-    rc, out, err = run_tool(module, root, "journalctl", ["-u", unit, "-o", "cat", "--no-pager", "-b"])
-    if rc != 0:
-        module.fail_json(msg="journalctl -u %s failed (rc=%d): %s" % (unit, rc, err.strip()))
-    return out
-
-
-def run_systemctl(module, root, commands):
-    """Run each ``systemctl`` command in turn; fail naming the first that fails."""
-    for args in commands:
-        rc, out, err = run_tool(module, root, "systemctl", args)
-        if rc != 0:
-            module.fail_json(msg="systemctl %s failed (rc=%d): %s" % (" ".join(args), rc, (err or out).strip()))
-
-
-def restart_service(module, root, unit):
-    run_systemctl(module, root, [["daemon-reload"], ["restart", unit]])
-
-
-def read_service(module, root, unit):
-    """``{"before": properties, "actions": verbs}`` that leave ``unit`` enabled and running; fails when none can."""
-    rc, out, err = run_tool(module, root, "systemctl",
-                            ["show", unit, "--property=%s" % ",".join(systemd_unit.SHOW_PROPERTIES)])
-    if rc != 0:
-        module.fail_json(msg="systemctl show %s failed (rc=%d): %s" % (unit, rc, (err or out).strip()))
-    properties = systemd_unit.parse_show(out)
-    actions, problem = systemd_unit.start_actions(unit, properties)
-    if problem:
-        module.fail_json(msg="cannot start Ollama: %s" % problem)
-    return {"before": properties, "actions": actions}
-
-
-def bring_up(module, root, unit, actions):
-    """Run the verbs of :func:`read_service` (``start`` after a ``daemon-reload``, as a changed unit needs)."""
-    commands = []
-    if "enable" in actions:
-        commands.append(["enable", unit])
-    if "start" in actions:
-        commands += [["daemon-reload"], ["start", unit]]
-    run_systemctl(module, root, commands)
-
-
-def wait_for_start(module, root, unit, timeout):
-    """The running process's start once it has logged its devices; fails at the timeout."""
-    deadline = time.time() + timeout
-    while True:
-        start = ollama_log.current_server_start(read_journal(module, root, unit))
-        if start is not None and start.devices:
-            return start
-        if time.time() >= deadline:
-            module.fail_json(msg="no 'inference compute' line from a new start of %s in its journal within %d s; "
-                                 "is the service running?" % (unit, timeout))
-        time.sleep(0.5)
-
-
-def verify(module, root, unit, plan, timeout, result, known_active=False):
-    """Fail (with ``result``) unless the newest server start runs the devices that matter on the backend.
-
-    ``known_active``: this run's ``systemctl show`` said ActiveState=active and nothing was started or
-    restarted since, so ``systemctl is-active`` would only say it again.
-    """
-    if not known_active:
-        rc, out, err = run_tool(module, root, "systemctl", ["is-active", unit])
-        if rc != 0:
-            module.fail_json(msg="cannot verify: %s is not running (systemctl is-active: %s)" % (
-                unit, (out or err).strip() or rc), **result)
-    deadline = time.time() + timeout
-    start = wait_for_start(module, root, unit, timeout)
-    verification = start.as_dict()
-    verification["placements"] = ollama_log.placements(start, plan.devices)
-    result["verification"] = verification
-    if start.address:
-        verification["api_url"] = client_url(start.address)
-        try:
-            verification["api_version"] = wait_for_version(
-                lambda url: open_url(url, timeout=5, use_proxy=False).read(), verification["api_url"], deadline)
-        except ApiNotAnswering as exc:
-            module.fail_json(msg="%s logged its devices but its API does not answer: %s" % (unit, exc), **result)
-    if plan.backend == "auto":
-        return
-    problem = ollama_log.judge(start, plan.backend, plan.devices)
-    if problem:
-        module.fail_json(msg="Ollama %s did not come up on %s as asked: %s" % (
-            start.version or "(unknown version)", plan.backend, problem), **result)
 
 
 ARGUMENT_SPEC = dict(
@@ -530,9 +384,6 @@ ARGUMENT_SPEC = dict(
     install_dir=dict(type="path"),
     version=dict(type="str"),
     unit=dict(type="str", default="ollama.service"),
-    environment=dict(type="dict"),
-    start=dict(type="bool", default=False),
-    restart=dict(type="bool", default=False),
     verify=dict(type="bool", default=False),
     verify_timeout=dict(type="int", default=60),
 )
@@ -558,11 +409,11 @@ def validate_options(module):
     return gfx
 
 
-def load(module):
-    """(root, install, version, plan) for the arguments; fails before anything is touched."""
+def load(module, runner):
+    """(install, version, plan) for the arguments; fails before anything is touched."""
     params = module.params
     gfx = validate_options(module)
-    root = module_sysroot(module)
+    root = runner.root
     try:
         install = ollama_install.find_install(root, params["binary"], params["install_dir"])
         record = state.read_state(root, install.stash_dir)
@@ -571,7 +422,7 @@ def load(module):
     problem = missing_unit(root, params["unit"])
     if problem:
         module.fail_json(msg=problem)
-    version = read_version(module, root, install)
+    version = read_version(module, runner, install)
     try:
         plan = planning.plan_backend(install, params["backend"], ollama_install.version_tuple(version),
                                      host_devices(root), params["mechanism"], gfx)
@@ -588,7 +439,7 @@ def load(module):
                                                                     entry["from"], entry["to"]))
     for warning in plan.warnings:
         module.warn(warning)
-    return root, install, version, plan
+    return install, version, plan
 
 
 def file_state(old, new):
@@ -598,25 +449,22 @@ def file_state(old, new):
     return "unchanged" if new is not None else "absent"
 
 
-def describe(module, install, version, plan, old_dropin, new_dropin, settings=None):
-    """The result dict (and diff) of the planned change, before it is applied.
-
-    ``settings`` is (values, old text, new text) of the settings drop-in, or None when it is left alone.
-    """
+def describe(module, install, version, plan, old_dropin, new_dropin):
+    """The result dict (and diff) of the planned change, before it is applied."""
     path = dropin_path(module.params["unit"])
-    dropin_changed = old_dropin != new_dropin
-    dropin_state = file_state(old_dropin, new_dropin)
-    settings_changed = settings is not None and settings[1] != settings[2]
     moves = plan.moves + plan.restores
+    changed = old_dropin != new_dropin or bool(moves)
     result = dict(
-        changed=dropin_changed or bool(moves) or settings_changed,
+        changed=changed,
         previous_backend=planning.configured_backend(install, old_dropin),
         backend=plan.backend, mechanism=plan.mechanism, version=version,
         release_row=plan.row.as_dict(),
         devices=plan.devices,
         moved=[{"from": a, "to": b} for a, b in moves],
-        dropin={"path": path, "environment": plan.environment, "state": dropin_state},
-        restarted=False,
+        dropin={"path": path, "environment": plan.environment, "state": file_state(old_dropin, new_dropin)},
+        restart_required=changed,
+        verified=False,
+        install=install.as_dict(),
     )
     if module._diff:
         listing = "%s (GPU backends)" % install.lib_dir
@@ -625,18 +473,20 @@ def describe(module, install, version, plan, old_dropin, new_dropin, settings=No
             {"before_header": listing, "after_header": listing,
              "before": unit_listing(install), "after": unit_listing(install, plan.moves)},
         ]
-    if settings is not None:
-        values, old_text, new_text = settings
-        settings_path = dropin_path(module.params["unit"], SETTINGS_NAME)
-        result["settings"] = {"path": settings_path, "environment": values, "state": file_state(old_text, new_text)}
-        if module._diff:
-            result["diff"].append({"before_header": settings_path, "after_header": settings_path,
-                                   "before": old_text or "", "after": new_text or ""})
     return result
 
 
-def write_dropin(root, unit, text, name=DROPIN_NAME):
-    path = dropin_path(unit, name)
+def pending_changes(result):
+    """What selecting the backend would change, as phrases (for the verification's failure)."""
+    changes = []
+    if result["dropin"]["state"] in ("written", "removed"):
+        changes.append("%s would be %s" % (result["dropin"]["path"], result["dropin"]["state"]))
+    changes += ["%s would move to %s" % (move["from"], move["to"]) for move in result["moved"]]
+    return changes
+
+
+def write_dropin(root, unit, text):
+    path = dropin_path(unit)
     if text is None:
         root.remove(path)
         folder = root.path(os.path.dirname(path))
@@ -646,89 +496,135 @@ def write_dropin(root, unit, text, name=DROPIN_NAME):
         root.write_config(path, text, mode=0o644)
 
 
-class ApplyError(Exception):
-    """A write or move failed; what this run had changed before it is put back."""
-
-
-def apply(module, root, install, plan, new_dropin, settings=None):
-    """Write the settings drop-in, then switch the backend; a failure puts back what this run changed."""
+def apply_selection(module, root, install, plan, new_dropin):
+    """Move backends, then write or remove the drop-in; undo the moves if that fails."""
     unit = module.params["unit"]
-    settings_changed = settings is not None and settings[1] != settings[2]
-    try:
-        if settings_changed:
-            try:
-                write_dropin(root, unit, settings[2], SETTINGS_NAME)
-            except (IOError, OSError) as exc:
-                raise ApplyError("writing %s failed, nothing changed: %s" % (dropin_path(unit, SETTINGS_NAME), exc))
-        try:
-            apply_backend(root, unit, install, plan, new_dropin)
-        except ApplyError:
-            if settings_changed:
-                write_dropin(root, unit, settings[1], SETTINGS_NAME)
-            raise
-    except ApplyError as exc:
-        module.fail_json(msg=str(exc))
-
-
-def apply_backend(root, unit, install, plan, new_dropin):
-    """Move backends, then write or remove the drop-in; undo the moves if that fails (raises ApplyError)."""
     try:
         for source, target in plan.restores:
             os.rename(root.path(source), root.path(target))
         state.apply_moves(root, plan.moves, install.stash_dir)
     except (OSError, state.StateError) as exc:
-        raise ApplyError("moving Ollama backends in %s failed, nothing changed: %s" % (install.lib_dir, exc))
+        module.fail_json(msg="moving Ollama backends in %s failed, nothing changed: %s" % (install.lib_dir, exc))
     try:
         write_dropin(root, unit, new_dropin)
     except (IOError, OSError) as exc:
         state.apply_moves(root, [(b, a) for a, b in reversed(plan.moves)], install.stash_dir)
-        raise ApplyError("writing %s failed, backend moves undone: %s" % (dropin_path(unit), exc))
+        module.fail_json(msg="writing %s failed, backend moves undone: %s" % (dropin_path(unit), exc))
+
+
+def no_running_services(module, runner, result):
+    """None where the root has a service manager to ask (the rule of systemd_service), else why no service runs."""
+    try:
+        _systemctl, why_not = systemd_service.service_manager(runner.root, runner)
+    except systemd_service.ServiceError as exc:
+        module.fail_json(msg="cannot verify: %s" % exc, **result)
+    if why_not is None:
+        return None
+    return "sysroot %s is a tree, and a tree has no running services (%s): the server was not verified" % (
+        runner.root.root, why_not)
+
+
+def run_read(module, runner, argv, result):
+    """``(rc, out)`` of a read-only tool run through the command runner; a missing or refused tool fails."""
+    try:
+        rc, out, err = runner.run(argv, check=False)
+    except CommandError as exc:
+        module.fail_json(msg="cannot verify: %s" % exc, **result)
+    return rc, out or err
+
+
+def wait_for_start(module, runner, unit, deadline, result):
+    """The running process's start once it has logged its devices; fails at the deadline."""
+    while True:
+        rc, text = run_read(module, runner, ["journalctl", "-u", unit, "-o", "cat", "--no-pager", "-b"], result)
+        if rc != 0:
+            module.fail_json(msg="journalctl -u %s failed (exit %d): %s" % (unit, rc, text.strip()), **result)
+        start = ollama_log.current_server_start(text)
+        if start is not None and start.devices:
+            return start
+        if time.time() >= deadline:
+            module.fail_json(msg="no 'inference compute' line from a new start of %s in its journal within %d s; "
+                                 "is the service running?" % (unit, module.params["verify_timeout"]), **result)
+        time.sleep(0.5)
+
+
+def verify(module, runner, plan, result):
+    """Fail (with ``result``) unless the newest server start runs the devices that matter on the backend."""
+    unit = module.params["unit"]
+    rc, state_text = run_read(module, runner, ["systemctl", "is-active", unit], result)
+    if rc != 0 and module.check_mode:
+        # In check mode the task that would start it started nothing (audit.yml): its drift, reported there.
+        result["msg"] = "check mode: %s is not running (systemctl is-active: %s); not verified" % (
+            unit, state_text.strip() or rc)
+        return
+    if rc != 0:
+        module.fail_json(msg="cannot verify: %s is not running (systemctl is-active: %s)" % (
+            unit, state_text.strip() or rc), **result)
+    deadline = time.time() + module.params["verify_timeout"]
+    start = wait_for_start(module, runner, unit, deadline, result)
+    verification = start.as_dict()
+    verification["placements"] = ollama_log.placements(start, plan.devices)
+    result["verification"] = verification
+    if start.address:
+        verification["api_url"] = client_url(start.address)
+        try:
+            verification["api_version"] = wait_for_version(
+                lambda url: open_url(url, timeout=5, use_proxy=False).read(), verification["api_url"], deadline)
+        except ApiNotAnswering as exc:
+            module.fail_json(msg="%s logged its devices but its API does not answer: %s" % (unit, exc), **result)
+    if plan.backend != "auto":
+        problem = ollama_log.judge(start, plan.backend, plan.devices)
+        if problem:
+            module.fail_json(msg="Ollama %s did not come up on %s as asked: %s" % (
+                start.version or "(unknown version)", plan.backend, problem), **result)
+    result["verified"] = True
+    result["msg"] = ("%s runs on %s: every device that matters is in its inference compute lines" % (unit, plan.backend)
+                     if plan.backend != "auto" else "%s runs; Ollama chose %s" % (
+                         unit, ", ".join(start.libraries) or "no device"))
 
 
 def main():
     module = AnsibleModule(argument_spec=with_sysroot_option(ARGUMENT_SPEC), supports_check_mode=True)
     params = module.params
     unit = params["unit"]
-    root, install, version, plan = load(module)
-    settings = None
+    runner = CommandRunner(module_sysroot(module), module.run_command)
+    root = runner.root
+    install, version, plan = load(module, runner)
     try:
         new_dropin = dropin_text(plan)
-        if params["environment"] is not None:
-            values, new_settings = settings_text(params["environment"], params["backend"])
-            settings = (values, root.read_text(dropin_path(unit, SETTINGS_NAME)), new_settings)
     except DropinError as exc:
         module.fail_json(msg=str(exc))
-    service = read_service(module, root, unit) if params["start"] else None
-    result = describe(module, install, version, plan, root.read_text(dropin_path(unit)), new_dropin, settings)
-    changed = result["changed"]
-    if changed and not module.check_mode:
-        apply(module, root, install, plan, new_dropin, settings)
-        install = ollama_install.find_install(root, params["binary"], params["install_dir"])
-        if params["restart"]:
-            restart_service(module, root, unit)
-            result["restarted"] = True
-    started = False
-    if service is not None:
-        if result["restarted"]:
-            service["actions"] = [verb for verb in service["actions"] if verb != "start"]
-        if not module.check_mode:
-            bring_up(module, root, unit, service["actions"])
-        started = "start" in service["actions"]
-        result["service"] = service
-        result["changed"] = changed or bool(service["actions"])
-    result["restart_required"] = changed and not (result["restarted"] or started)
-    result["install"] = install.as_dict()
+    result = describe(module, install, version, plan, root.read_text(dropin_path(unit)), new_dropin)
 
     if params["verify"]:
-        if module.check_mode and (changed or started):
-            module.warn("verify skipped in check mode: the service does not run the planned settings yet")
-        elif result["restart_required"]:
-            module.fail_json(msg="backend settings changed in this run but %s was not restarted; restart it "
-                                 "(or set restart=true) before verifying" % unit, **result)
+        # Verifying writes nothing: `dropin` and `moved` say what selecting would do.
+        pending = pending_changes(result)
+        result.update(changed=False, restart_required=False)
+        if pending and module.check_mode:
+            # A run in check mode (audit.yml) selected nothing, so the server cannot run the selection yet: that
+            # drift is the select task's finding, not a failed verification.
+            result["msg"] = "check mode: the selection of %s does not hold yet (%s); the running server was not verified" % (
+                plan.backend, "; ".join(pending))
+            module.exit_json(**result)
+        if pending:
+            module.fail_json(msg="the selection of %s does not hold: %s; the running server cannot run it. Select it "
+                                 "(verify=false), restart %s, then verify" % (plan.backend, "; ".join(pending), unit),
+                             **result)
+        why_not = no_running_services(module, runner, result)
+        if why_not:
+            result["msg"] = why_not
         else:
-            known_active = (service is not None and not service["actions"] and not result["restarted"]
-                            and service["before"].get("ActiveState") == "active")
-            verify(module, root, unit, plan, params["verify_timeout"], result, known_active)
+            verify(module, runner, plan, result)
+        module.exit_json(**result)
+
+    if result["changed"] and not module.check_mode:
+        apply_selection(module, root, install, plan, new_dropin)
+        result["install"] = ollama_install.find_install(root, params["binary"], params["install_dir"]).as_dict()
+    if result["changed"]:
+        result["msg"] = "%s %s; restart %s to run it" % (
+            "would select" if module.check_mode else "selected", plan.backend, unit)
+    else:
+        result["msg"] = "%s is selected already" % plan.backend
     module.exit_json(**result)
 
 

@@ -33,6 +33,26 @@ PLAYBOOK = """
         mode: "0644"
       changed_when: false  # test scaffolding, not part of what the role changes
 """
+# The verify entry point as a user imports it; the report is kept also when the verification fails.
+VERIFY_PLAYBOOK = """
+- name: Verify Ollama on a simulated host
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Verify, keeping the report
+      block:
+        - name: Verify with the ollama role
+          ansible.builtin.include_role:
+            name: ollama
+            tasks_from: verify
+      always:
+        - name: Keep the role's report for the test
+          ansible.builtin.copy:
+            content: "{{ ollama_report | default({}) | to_json }}"
+            dest: "{{ report_path }}"
+            mode: "0644"
+          changed_when: false  # test scaffolding
+"""
 
 
 def stop_service(root):
@@ -47,12 +67,12 @@ def play(tmp_path):
     """Run the role against one scratch root; returns (returncode, output, recap)."""
     roots = []
 
-    def run(root, check=False, path=None, **variables):
+    def run(root, check=False, path=None, playbook_text=PLAYBOOK, simulation=True, **variables):
         roots.append(root)
         inventory = tmp_path / "inventory.ini"
         inventory.write_text("sim ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
         playbook = tmp_path / "play.yml"
-        playbook.write_text(PLAYBOOK)
+        playbook.write_text(playbook_text)
         extra = tmp_path / "vars.json"
         extra.write_text(json.dumps(dict(inferops_sysroot=root, report_path=str(tmp_path / "report.json"), **variables)))
         argv = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
@@ -61,6 +81,8 @@ def play(tmp_path):
             argv.append("--check")
         env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                    ANSIBLE_FORCE_COLOR="0", INFEROPS_SIMULATION="1")
+        if not simulation:  # the tree is plain data: nothing of it may run
+            del env["INFEROPS_SIMULATION"]
         if path:
             env["PATH"] = path
         proc = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
@@ -71,6 +93,15 @@ def play(tmp_path):
     yield run
     for root in roots:
         stop_service(root)
+
+
+def tool_calls(root):
+    """The simulated systemctl's calls, in order ({tool, argv})."""
+    path = os.path.join(root, "var/log/inferops-sim/tools.log")
+    if not os.path.exists(path):
+        return []
+    with open(path) as handle:
+        return [call for call in map(json.loads, handle) if call["tool"] == "systemctl"]
 
 
 def read(root, path):
@@ -140,16 +171,20 @@ def test_offline_install_vulkan_backend_models_and_idempotence(scratch_host, pla
     assert (report["backend_requested"], report["backend_before"], report["backend_after"]) == (
         "vulkan", "auto", "vulkan")
     assert report["verified"] is True and report["devices"] == [
-        {"name": "Radeon RX 9070 / 9070 XT / 9070 GRE (Navi 48)", "library": "Vulkan", "compute": "0.0",
-         "type": "discrete"}]
+        {"name": "Radeon RX 9070 / 9070 XT / 9070 GRE (Navi 48)", "pci_id": "0000:08:00.0", "library": "Vulkan",
+         "compute": "0.0", "type": "discrete", "matters": True}]
+    # where the API answered: the address the (simulated) server logged, a free port of its own
+    assert report["api_url"] == "http://" + state["address"] and not state["address"].endswith(":11434")
+    # one start of the service, for the new release, unit, settings and backend together
+    assert [call["argv"][0] for call in tool_calls(root)].count("restart") == 1
 
-    restarts = read(root, "/var/log/inferops-sim/tools.log").count('"restart"')
+    calls = len(tool_calls(root))
     rc, output, recap = play(root, **variables)
     assert rc == 0, output
     assert recap["changed"] == 0, output
-    # the re-run verified the running server without restarting it
+    # the re-run verified the running server without restarting (or starting, enabling) it
     assert json.loads((tmp_path / "report.json").read_text())["verified"] is True
-    assert read(root, "/var/log/inferops-sim/tools.log").count('"restart"') == restarts
+    assert [call["argv"][0] for call in tool_calls(root)[calls:]] == ["show", "is-active"]
 
 
 def test_old_release_installs_from_tgz_archives(scratch_host, play, tmp_path):
@@ -186,6 +221,38 @@ def test_distribution_package_on_arch_with_rocm_and_no_override(scratch_host, pl
     assert json.loads(read(root, "/run/ollama/inferops-sim-server.json"))["library"] == "Vulkan"
     assert not os.path.exists(os.path.join(root, "etc/systemd/system/ollama.service")), "package unit kept"
     assert "HSA_OVERRIDE_GFX_VERSION" not in read(root, "/etc/systemd/system/ollama.service.d/inferops-backend.conf")
+
+
+def test_the_verify_entry_point_checks_the_root_and_names_what_does_not_hold(scratch_host, play, tmp_path):
+    root = scratch_host("strix_halo_arch_ollama")
+    rc, output, recap = play(root, ollama_install_method="none")
+    assert rc == 0, output
+
+    rc, output, recap = play(root, playbook_text=VERIFY_PLAYBOOK, ollama_install_method="none")
+    assert rc == 0 and recap["changed"] == 0, output
+    report = json.loads((tmp_path / "report.json").read_text())
+    state = json.loads(read(root, "/run/ollama/inferops-sim-server.json"))
+    assert (report["verified"], report["verify_failures"]) == (True, [])
+    assert report["api_url"] == "http://" + state["address"]
+    assert [device["library"] for device in report["devices"]] == ["Vulkan"]
+
+    # someone edits the settings and removes the backend drop-in: verify names both, and changes nothing
+    dropins = os.path.join(root, "etc/systemd/system/ollama.service.d")
+    with open(os.path.join(dropins, "inferops-settings.conf"), "a") as handle:
+        handle.write('Environment="OLLAMA_DEBUG=1"\n')
+    os.unlink(os.path.join(dropins, "inferops-backend.conf"))
+    rc, output, recap = play(root, playbook_text=VERIFY_PLAYBOOK, ollama_install_method="none")
+    assert rc != 0 and recap["failed"] == 1 and recap["changed"] == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["verified"] is False
+    assert report["verify_failures"] == [
+        "the settings drop-in /etc/systemd/system/ollama.service.d/inferops-settings.conf differs from the role "
+        "variables",
+        "the selection of vulkan does not hold: /etc/systemd/system/ollama.service.d/inferops-backend.conf would be "
+        "written; the running server cannot run it. Select it (verify=false), restart ollama.service, then verify"]
+    assert "Ollama verification failed: the settings drop-in" in output
+    assert os.listdir(dropins) == ["inferops-settings.conf"] and "OLLAMA_DEBUG" in read(
+        root, "/etc/systemd/system/ollama.service.d/inferops-settings.conf")
 
 
 def test_check_mode_on_a_fresh_scratch_host_changes_nothing(scratch_host, play):
@@ -231,6 +298,21 @@ def test_tree_without_ollama_is_left_alone(scratch_host, play, tmp_path):
     assert not os.path.exists(os.path.join(root, "etc/systemd/system/ollama.service"))
 
 
+def test_a_tree_whose_ollama_may_not_run_keeps_it_and_never_runs_it(scratch_host, play, tmp_path):
+    # Without INFEROPS_SIMULATION=1 a tree is data: the facts run nothing of it, so the installed Ollama's version
+    # is unknown, and the role keeps it (installing on every run would never settle) even with every archive local.
+    root = scratch_host("rx9070xt_chipset")
+    marker = tmp_path / "ollama-ran"
+    binary = os.path.join(root, "usr/local/bin/ollama")
+    with open(binary, "w") as handle:
+        handle.write("#!/bin/sh\ntouch '%s'\necho 'ollama version is 0.15.5'\n" % marker)
+    before = installation(root)
+    rc, output, recap = play(root, simulation=False, **build_release(str(tmp_path / "release"), "0.32.15"))
+    assert "its version is unknown: keeping it" in " ".join(output.split()), output[:6000]
+    assert not marker.exists(), "the tree's ollama ran"
+    assert installation(root) == before, "nothing was unpacked or swapped in"
+
+
 def test_a_failing_unpack_leaves_the_installed_ollama_as_it_was(scratch_host, play, tmp_path):
     # A download cut short: the ROCm archive, unpacked after the base one, is half there.
     root = scratch_host("rx9070xt_chipset")
@@ -245,7 +327,7 @@ def test_a_failing_unpack_leaves_the_installed_ollama_as_it_was(scratch_host, pl
     flat = " ".join(output.split())
     assert "Ollama 0.32.15 was not installed (Unpack the archives into the staging folder: " in flat
     assert "keeps the Ollama it had" in flat
-    assert installation(root) == before
+    assert installation(root) == before, "nothing was unpacked or swapped in"
     assert "0.15.5" in subprocess.run([os.path.join(root, "usr/local/bin/ollama"), "--version"],
                                       capture_output=True, text=True, check=True).stdout
 
@@ -259,7 +341,7 @@ def test_a_missing_zstd_is_named_before_anything_changes(scratch_host, play, tmp
     assert ("zstd is not installed on sim, and Ollama 0.32.15 comes as ollama-linux-amd64.tar.zst, "
             "ollama-linux-amd64-rocm.tar.zst (zstd-compressed from 0.14.0): install the zstd package." in
             " ".join(output.split()))
-    assert installation(root) == before
+    assert installation(root) == before, "nothing was unpacked or swapped in"
 
 
 def test_a_release_without_the_expected_layout_is_not_swapped_in(scratch_host, play, tmp_path):
@@ -272,7 +354,7 @@ def test_a_release_without_the_expected_layout_is_not_swapped_in(scratch_host, p
     rc, output, recap = play(root, **variables)
     assert rc != 0 and recap["failed"] == 1
     assert "the archives of Ollama 0.32.15 unpacked without lib/ollama/rocm_v7_2" in " ".join(output.split())
-    assert installation(root) == before
+    assert installation(root) == before, "nothing was unpacked or swapped in"
 
 
 def test_a_failed_swap_puts_the_installed_libraries_back(scratch_host, play, tmp_path):
@@ -285,7 +367,7 @@ def test_a_failed_swap_puts_the_installed_libraries_back(scratch_host, play, tmp
     rc, output, recap = play(root, **build_release(str(tmp_path / "release"), "0.32.15"))
     assert rc != 0 and recap["failed"] == 1
     assert "Ollama 0.32.15 was not installed (Move the staged executable into place: " in " ".join(output.split())
-    assert installation(root) == before
+    assert installation(root) == before, "nothing was unpacked or swapped in"
 
 
 def test_check_mode_install_reports_it_and_unpacks_nothing(scratch_host, play, tmp_path):
@@ -295,7 +377,7 @@ def test_check_mode_install_reports_it_and_unpacks_nothing(scratch_host, play, t
     assert rc == 0, output
     assert recap["changed"] > 0
     assert "would unpack base and rocm archive(s)" in " ".join(output.split())
-    assert installation(root) == before
+    assert installation(root) == before, "nothing was unpacked or swapped in"
 
 
 def test_libraries_an_interrupted_install_set_aside_are_put_back(scratch_host, play, tmp_path):
@@ -311,4 +393,4 @@ def test_libraries_an_interrupted_install_set_aside_are_put_back(scratch_host, p
     variables["ollama_archive_checksum"] = build_sha256(variables["ollama_archive_src"])
     rc, output, recap = play(root, **variables)
     assert rc != 0 and "Ollama 0.32.15 was not installed" in " ".join(output.split())
-    assert installation(root) == before
+    assert installation(root) == before, "nothing was unpacked or swapped in"

@@ -1,16 +1,18 @@
-"""ollama_backend's `start` and `environment` against the VM's real systemd.
+"""The ollama role's service steps against the VM's real systemd.
 
-The unit tests drive the simulated systemctl (tests/simulation/tools/systemctl); this is where real
-systemd answers `systemctl show`, `enable`, `daemon-reload`, `start` and `mask`, and reads the settings
-drop-in the module writes. No Ollama release can be downloaded here, so a stand-in takes its place:
-a script that answers `--version` as Ollama does and sleeps as `serve`, one backend folder so the
-installation has a layout, and a unit where a distribution package puts it (/usr/lib/systemd/system,
-so that `systemctl mask` can mask it). The VM has no GPU: the backend is `auto`.
+The unit and integration tests drive the simulated systemctl (tests/simulation/tools/systemctl); this is
+where real systemd reads the two drop-ins the role writes, the settings (inferops.amd.config_file) and
+the backend's (inferops.amd.ollama_backend), and inferops.amd.systemd_service enables, starts and
+restarts the service as the role's tasks and handler do. No Ollama release can be downloaded here, so a
+stand-in takes its place: a script that answers `--version` as Ollama does and sleeps as `serve`, one
+backend folder so the installation has a layout, and a unit where a distribution package puts it
+(/usr/lib/systemd/system). The VM has no GPU: the backend is `cpu`.
 """
 
 import json
 
 UNIT = "ollama.service"
+DROPINS = "/etc/systemd/system/%s.d" % UNIT
 STAND_IN = """#!/bin/sh
 # Stand-in for the ollama executable (molecule/default/tests/test_vm_ollama_service.py).
 case "$1" in
@@ -28,17 +30,22 @@ ExecStart=/usr/local/bin/ollama serve
 [Install]
 WantedBy=multi-user.target
 """
-# A value with a space, quotes and a percent sign: systemd must read back exactly this.
+# What the role's settings drop-in (roles/ollama/templates/inferops-settings.conf.j2, quoted by the
+# systemd_quote filter) holds for these values, less its comment: a value with a space, quotes and a
+# percent sign, which systemd must read back exactly.
 SETTINGS = {"OLLAMA_HOST": "127.0.0.1:11434", "OLLAMA_KEEP_ALIVE": "10m",
             "INFEROPS_TEST_NOTE": 'one "quoted" word at 100%'}
+SETTINGS_DROPIN = ("[Service]\n"
+                   'Environment="INFEROPS_TEST_NOTE=one \\"quoted\\" word at 100%%"\n'
+                   'Environment="OLLAMA_HOST=127.0.0.1:11434"\n'
+                   'Environment="OLLAMA_KEEP_ALIVE=10m"\n')
+# Ollama 0.32.15 with its backend folders: the CPU alone (ollama_release_table, 0.30.1 on).
+CPU_ENVIRONMENT = {"ROCR_VISIBLE_DEVICES": "-1", "OLLAMA_VULKAN": "0"}
 
 
-def module(host, **args):
-    """The module's result; ``ok`` tells success (the result file of a failed run has no ``failed`` key)."""
-    result = host.ansible("inferops.amd.ollama_backend", json.dumps(dict(backend="auto", start=True, **args)),
-                          check=False)
-    result["ok"] = "backend" in result and not result.get("failed")
-    return result
+def run(host, module, **args):
+    """The module's result. The result file of a failed run may lack the ``failed`` key: the tests check effects."""
+    return host.ansible(module, json.dumps(args), check=False)
 
 
 def install_stand_in(host):
@@ -63,37 +70,41 @@ def environment_of_the_service(host):
     return raw.splitlines()
 
 
-def test_start_enables_and_starts_through_real_systemd_and_then_only_reads(host):
+def configure(host):
+    """The role's steps: settings, backend, restart when either changed (the handler), enabled and running."""
+    settings = run(host, "inferops.amd.config_file", path=DROPINS + "/inferops-settings.conf",
+                   content=SETTINGS_DROPIN, mode="0644")
+    backend = run(host, "inferops.amd.ollama_backend", backend="cpu")
+    assert not settings.get("failed") and not backend.get("failed"), (settings, backend)
+    if settings["changed"] or backend["changed"]:
+        restarted = run(host, "inferops.amd.systemd_service", name=UNIT, state="restarted", daemon_reload=True)
+        assert not restarted.get("failed"), restarted
+    service = run(host, "inferops.amd.systemd_service", name=UNIT, state="started", enabled=True)
+    assert not service.get("failed"), service
+    return settings, backend, service
+
+
+def test_the_settings_and_the_backend_reach_the_process_real_systemd_starts(host):
     install_stand_in(host)
     host.run_test("systemctl daemon-reload")
 
-    host.run_test("systemctl mask %s" % UNIT)
-    masked = module(host, environment=SETTINGS)
-    host.run_test("systemctl unmask %s" % UNIT)
-    assert not masked["ok"] and "is masked" in masked.get("msg", ""), masked
-    assert not host.file("/etc/systemd/system/%s.d/inferops-settings.conf" % UNIT).exists, \
-        "refused before anything was written"
-
-    first = module(host, environment=SETTINGS)
-    assert first["ok"], first
-    assert first["changed"] and first["service"]["actions"] == ["enable", "start"]
-    assert first["service"]["before"]["UnitFileState"] == "disabled"
-    assert first["service"]["before"]["ActiveState"] == "inactive"
-    assert first["restart_required"] is False, "the one start ran the new settings"
+    settings, backend, service = configure(host)
+    assert settings["changed"] and backend["changed"] and backend["restart_required"]
+    assert backend["dropin"]["environment"] == CPU_ENVIRONMENT
+    assert service["actions"] == ["enable %s" % UNIT], "the handler's restart started it already"
     assert host.run("systemctl is-enabled %s" % UNIT).stdout.strip() == "enabled"
     assert host.run("systemctl is-active %s" % UNIT).stdout.strip() == "active"
     environment = environment_of_the_service(host)
-    for name, value in SETTINGS.items():
+    for name, value in list(SETTINGS.items()) + list(CPU_ENVIRONMENT.items()):
         assert "%s=%s" % (name, value) in environment, environment
     first_pid = main_pid(host)
 
-    again = module(host, environment=SETTINGS)
-    assert again["ok"], again
-    assert again["changed"] is False and again["service"]["actions"] == []
+    settings, backend, service = configure(host)
+    assert not (settings["changed"] or backend["changed"] or service["changed"])
     assert main_pid(host) == first_pid, "a re-run neither starts nor restarts"
 
-    changed = module(host, environment=dict(SETTINGS, OLLAMA_KEEP_ALIVE="30m"), restart=True)
-    assert changed["ok"], changed
-    assert changed["restarted"] and changed["service"]["actions"] == []
-    assert main_pid(host) != first_pid
-    assert "OLLAMA_KEEP_ALIVE=30m" in environment_of_the_service(host)
+    # verify writes nothing and, on the running system, asks systemd: the stand-in logs no devices, so it fails
+    # waiting for them, naming the journal it read
+    verified = run(host, "inferops.amd.ollama_backend", backend="cpu", verify=True, verify_timeout=2)
+    assert verified.get("failed") is not False and "no 'inference compute' line" in verified.get("msg", ""), verified
+    assert main_pid(host) == first_pid

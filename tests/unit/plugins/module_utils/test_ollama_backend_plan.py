@@ -120,3 +120,10 @@ def test_gfx_version_from_target(target, version):
 def test_bad_gfx_override_is_refused():
     with pytest.raises(plan.PlanError, match="MAJOR.MINOR.STEPPING"):
         plan.validate_gfx_version("gfx1201")
+
+
+def test_rename_is_no_mechanism_any_more():
+    # `rename` was an old name of `files`, listed as a choice of its own; 0.2.0 dropped it.
+    assert plan.MECHANISMS == ("auto", "environment", "files")
+    with pytest.raises(plan.PlanError, match="mechanism 'rename' is not one of auto, environment, files"):
+        plan.plan_backend(install(), "vulkan", (0, 15, 5), [DGPU], mechanism="rename")
