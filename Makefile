@@ -28,10 +28,11 @@ $(COLLECTION_LINK):
 setup: $(BIN)/ansible-playbook $(COLLECTION_LINK)
 
 ## demo: the main job, site.yml against the built-in simulated fleet. INFEROPS_SIMULATION=1 is the
-## controller's switch that lets the simulated hosts' stand-in tools run (a tree is data without it).
+## controller's switch that lets the simulated hosts' stand-in tools run (a tree is data without it);
+## the simulated hosts' connection (tests/simulation/connection_plugins) reboots their trees.
 demo: setup
 	$(BIN)/python tests/simulation/fleet.py reset
-	INFEROPS_SIMULATION=1 $(BIN)/ansible-playbook -i inventory/simulated playbooks/site.yml; status=$$?; $(BIN)/python tests/simulation/fleet.py stop; exit $$status
+	INFEROPS_SIMULATION=1 ANSIBLE_CONNECTION_PLUGINS=$(CURDIR)/tests/simulation/connection_plugins $(BIN)/ansible-playbook -i inventory/simulated playbooks/site.yml; status=$$?; $(BIN)/python tests/simulation/fleet.py stop; exit $$status
 
 ## test: everything CI runs. Sanity runs in matrix-ci, on the oldest and newest
 ## ansible-core x Python pairs (`make sanity` is the same test on .venv's pair).
@@ -102,7 +103,7 @@ bench: setup
 
 ## bench-fleet: site.yml over 7, 25 and 50 simulated hosts next to a one-task play, BENCH_RUNS (3) times each (minutes; CPU heavy).
 bench-fleet: setup
-	INFEROPS_SIMULATION=1 $(BIN)/python tests/bench/bench_fleet.py --hosts $(or $(BENCH_HOSTS),7 25 50) --runs $(or $(BENCH_RUNS),3) --write docs/benchmarks.md
+	INFEROPS_SIMULATION=1 ANSIBLE_CONNECTION_PLUGINS=$(CURDIR)/tests/simulation/connection_plugins $(BIN)/python tests/bench/bench_fleet.py --hosts $(or $(BENCH_HOSTS),7 25 50) --runs $(or $(BENCH_RUNS),3) --write docs/benchmarks.md
 
 clean:
 	rm -rf .build .pytest_cache tests/output changelogs/.plugin-cache.yaml

@@ -17,6 +17,12 @@ from tests.simulation.scratch_host import make_scratch_host, profiles  # noqa: E
 # The tests run the collection against simulated hosts (trees with stand-in tools): the controller's
 # switch that lets a tree's files run. A test of the product without it removes the variable itself.
 os.environ["INFEROPS_SIMULATION"] = "1"
+# The simulated hosts' connection (inventory/simulated: ansible_connection: inferops_simulation), which
+# reboots a host's tree for ansible.builtin.reboot: a test-only plugin, found by the playbooks the tests run.
+SIMULATION_CONNECTIONS = os.path.join(REPO, "tests", "simulation", "connection_plugins")
+os.environ["ANSIBLE_CONNECTION_PLUGINS"] = os.pathsep.join(
+    [SIMULATION_CONNECTIONS] + [path for path in os.environ.get("ANSIBLE_CONNECTION_PLUGINS", "").split(os.pathsep)
+                                if path and path != SIMULATION_CONNECTIONS])
 
 
 @pytest.fixture

@@ -11,11 +11,15 @@ name: fleet_report
 short_description: The run report of every host of a play, reachable or not
 version_added: 0.1.0
 description:
-  - Reads, for each host named, what the playbook knows about it in C(hostvars) (its class, the roles' published
-    C(rdna4_report), C(strix_halo_report) and C(ollama_report), the C(inferops_failure) recorded when a task failed,
-    whether hardware facts were gathered and the run reached its end, C(inferops_rebooted),
-    C(inferops_reboot_allowed), C(inferops_benchmark_result) and the hardware facts' C(simulated)) and returns the
-    report documented in docs/report.md.
+  - Reads, for each host named, what this run did to it, in C(hostvars) - the class the facts play grouped it
+    by (C(inferops_rdna4_discrete), C(inferops_strix_halo) or C(inferops_none) in its C(group_names)), the roles'
+    published C(rdna4_report), C(strix_halo_report) and C(ollama_report), the C(inferops_failure) recorded when a
+    task failed, whether hardware facts were gathered (and from which root, C(ansible_facts.inferops_amd.sysroot))
+    and the run reached its end, the reboot decision C(inferops_reboot_decision), C(inferops_rebooted),
+    C(inferops_reboot_held) and C(inferops_benchmark_result) - and returns the report documented in
+    docs/report.md.
+  - It reads no input value (such as C(inferops_reboot_allowed)); those may be play variables, which C(hostvars)
+    does not hold.
   - A host with a recorded failure is C(failed); one never reached, or lost during the run without a recorded
     failure, is C(unreachable).
   - Render it with P(inferops.amd.fleet_report_render#filter).
@@ -62,26 +66,32 @@ from ansible_collections.inferops.amd.plugins.module_utils.fleet_report import f
 COPIED = {"rdna4_report": "rdna4_report", "strix_halo_report": "strix_halo_report", "ollama_report": "ollama_report",
           "failure": "inferops_failure", "completed": "inferops_run_completed", "rebooted": "inferops_rebooted", "held": "inferops_reboot_held",
           "benchmark": "inferops_benchmark_result"}
+# The groups of the facts play's "Group the host by its class" (playbooks/plays/facts.yml).
+CLASS_GROUPS = {"inferops_rdna4_discrete": "rdna4_discrete", "inferops_strix_halo": "strix_halo", "inferops_none": "none"}
 
 
 def _get(variables, name):
     try:
         return variables.get(name)
-    except Exception:  # an inventory value that does not template is reported as absent, not a crash
+    except Exception:  # a value that does not template is reported as absent, not a crash
         return None
 
 
 def host_facts(variables):
     facts = dict((key, _get(variables, name)) for key, name in COPIED.items())
-    amd = (_get(variables, "ansible_facts") or {}).get("inferops_amd") or {}
+    amd = _get(variables, "ansible_facts") or {}
+    amd = amd.get("inferops_amd") or {}
     facts["reached"] = bool(amd)
-    facts["class"] = _get(variables, "inferops_host_class") or amd.get("host_class")
-    # hardware_facts says whether the host is a simulated tree; its benchmark figures are then the stand-in's.
-    facts["simulated"] = amd.get("simulated") is True
+    classes = [CLASS_GROUPS[group] for group in (_get(variables, "group_names") or []) if group in CLASS_GROUPS]
+    facts["class"] = classes[0] if classes else None
+    # The root the facts were read from: a benchmark on a tree (not "/") measured no running machine.
+    facts["sysroot"] = amd.get("sysroot")
+    # None where the run made no decision (the host failed before it).
+    decision = _get(variables, "inferops_reboot_decision")
     try:
-        facts["reboot_allowed"] = boolean(_get(variables, "inferops_reboot_allowed") or False, strict=False)
-    except TypeError:
-        facts["reboot_allowed"] = False
+        facts["reboot_allowed"] = boolean(decision["allowed"], strict=False) if isinstance(decision, dict) else None
+    except (KeyError, TypeError):
+        facts["reboot_allowed"] = None
     return facts
 
 

@@ -6,7 +6,8 @@
 Input per host (:func:`host_record`) is what the playbook knows about it after
 the run: the class, the roles' published reports (``rdna4_report``,
 ``strix_halo_report``, ``ollama_report``), the failure recorded when a task
-failed, whether the host was reached and got to the end, and the optional
+failed, whether the host was reached and got to the end, the root its facts were
+read from, the reboot decision of the run and the optional
 ``inferops_benchmark_result``.  The schema of the result is documented in
 docs/report.md; :data:`SCHEMA_VERSION` changes when a field changes meaning.
 """
@@ -15,10 +16,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ROLE_REPORTS = ("rdna4_report", "strix_halo_report")
 NOT_ALLOWED = "not allowed: set inferops_reboot_allowed=true"
 NOT_INSTALLED = "not installed"
+NOT_A_MACHINE = "not a running machine"
 TABLE_WIDTH = 150
 SHORTENED = "(notes shortened; full text in report.md)"
 
@@ -30,11 +32,16 @@ def describe_device(device):
     return str(device)
 
 
-def benchmark_text(result, simulated=False):
+def on_a_tree(sysroot):
+    """Whether the host was tuned through a machine tree (a root other than ``/``), not as a running machine."""
+    return sysroot not in (None, "", "/")
+
+
+def benchmark_text(result, tree=False):
     """``decode 29.3 -> 32.5 tok/s (+10.8%)`` from an ``inferops_benchmark_result``; None without one.
 
-    On a simulated host the figures come from the stand-in server, not from a GPU, and the text says
-    so: ``(+10.8%, simulated host)``."""
+    On a host tuned through a tree (``tree``) the figures come from whatever served them for the tree,
+    not from the machine's GPU, and the text says so: ``(+10.8%, not a running machine)``."""
     if not isinstance(result, dict):
         return None
     try:
@@ -47,8 +54,8 @@ def benchmark_text(result, simulated=False):
         delta = (after - before) / before * 100.0
     text = "decode %.1f -> %.1f tok/s" % (before, after)
     marks = [] if delta is None else ["%+.1f%%" % float(delta)]
-    if simulated:
-        marks.append("simulated host")
+    if tree:
+        marks.append(NOT_A_MACHINE)
     return text + (" (%s)" % ", ".join(marks) if marks else "")
 
 
@@ -82,7 +89,9 @@ def _reboot(roles, facts, check_mode):
     done = bool(facts.get("rebooted"))
     if done:
         verified = all(report.get("verified") is not False for report in roles)
-    return {"needed": bool(reasons), "reasons": reasons, "allowed": bool(facts.get("reboot_allowed")),
+    # None: the run made no reboot decision for the host (it failed before the decision).
+    allowed = facts.get("reboot_allowed")
+    return {"needed": bool(reasons), "reasons": reasons, "allowed": None if allowed is None else bool(allowed),
             "done": done, "held": None if done else (facts.get("held") or None), "verified": verified,
             "check_mode": bool(check_mode)}
 
@@ -128,11 +137,11 @@ def host_record(facts, mode="site", check_mode=False):
         "reboot": reboot,
         "warnings": warnings,
         "skipped": skipped,
-        "simulated": bool(facts.get("simulated")),
+        "sysroot": facts.get("sysroot"),
     }
     if mode == "audit":
         record["drift"] = drift_items(knobs, reboot)
-    bench = benchmark_text(facts.get("benchmark"), record["simulated"])
+    bench = benchmark_text(facts.get("benchmark"), on_a_tree(record["sysroot"]))
     if bench:
         record["benchmark"] = dict(facts["benchmark"], summary=bench)
     return record
@@ -160,6 +169,8 @@ def reboot_text(reboot):
         return "rebooted+verified" if reboot.get("verified") else "rebooted, NOT VERIFIED"
     if not reboot.get("needed"):
         return "-"
+    if reboot.get("allowed") is None:
+        return "needed, not done"
     if not reboot.get("allowed"):
         return "NEEDED, not allowed"
     if reboot.get("check_mode"):
@@ -249,7 +260,7 @@ def table(report, width=TABLE_WIDTH):
     header = "%-18s %-14s %-11s %-22s %s" % ("HOST", "CLASS", "STATUS", "REBOOT", last)
     counts = ", ".join("%d %s" % (n, status) for status, n in sorted(report["summary"].items()))
     held = [name for name, record in report["hosts"].items()
-            if record["reboot"]["needed"] and not record["reboot"]["allowed"]]
+            if record["reboot"]["needed"] and record["reboot"]["allowed"] is False]
     footer = ["(%s)%s" % (counts, " " + SHORTENED if shortened else "")]
     if held:
         footer.append("REBOOT NEEDED on %d host(s), %s" % (len(held), NOT_ALLOWED))

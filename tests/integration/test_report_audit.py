@@ -85,15 +85,22 @@ REBOOTING = ("rx9070xt-desktop", "strix-halo-128g", "zbook-ultra-g1a", "halo-arc
 
 
 def run_with_a_failing_reboot(fresh_fleet, max_fail_percentage):
-    """site.yml one host per reboot batch, where r9700-desktop (the first to reboot) fails its reboot."""
+    """site.yml one host per reboot batch, where r9700-desktop (the first to reboot) fails its reboot.
+
+    Its shutdown command fails as a tool of the tree does with the simulation's `fail_tools` knob: the
+    simulated hosts' connection answers ansible.builtin.reboot's shutdown with that message and exit 1."""
     fleet_dir, env = fresh_fleet()
+    kernel = simulated_kernel.load(os.path.join(fleet_dir, "r9700-desktop"))
+    kernel.config["fail_tools"] = {"shutdown": "Failed to connect to bus: simulated failure"}
+    kernel.save_config()
     run = run_playbook(SITE, INVENTORY, env=env, extra=[
-        "-i", os.path.join(REPO, "tests", "integration", "inventory", "reboot_fails.yml"),
         "-e", "inferops_reboot_serial=1", "-e", "inferops_reboot_max_fail_percentage=%d" % max_fail_percentage])
     assert run.returncode != 0
     hosts = load_report(fleet_dir)["hosts"]
     assert hosts["r9700-desktop"]["status"] == "failed"
-    assert hosts["r9700-desktop"]["failure"]["task"] == "Reboot a simulated host"
+    assert hosts["r9700-desktop"]["failure"]["task"] == "Reboot the host"
+    assert "Failed to connect to bus: simulated failure" in hosts["r9700-desktop"]["failure"]["message"]
+    assert simulated_kernel.load(os.path.join(fleet_dir, "r9700-desktop")).config.get("boot_count", 0) == 0
     return fleet_dir, run, hosts
 
 

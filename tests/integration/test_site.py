@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from tests.integration.conftest import REPO, fleet_command, local_inventory, make_fleet, run_playbook
-from tests.simulation.scratch_host import profile_config
+from tests.integration.conftest import REPO, fleet_command, local_inventory, make_fleet, read_under, run_playbook
+from tests.simulation.scratch_host import scratch_additions
 from tests.simulation import simulated_boot
 
 Provisioned = collections.namedtuple("Provisioned", ["fleet_dir", "env", "first"])
@@ -53,11 +53,10 @@ def snapshot(top, skip=()):
 def tree_differences(profile, tree):
     """Paths of a scratch host that differ from its recorded profile (content, kind or presence).
 
-    Left out: what the scratch copy adds on purpose (the simulation marker, the
-    simulated tools' launchers) and the simulation's own logs and state.
+    Left out: what the scratch copy adds on purpose (scratch_additions: the simulation marker, the
+    simulated tools' launchers, the attribute writer) and the simulation's own logs and state.
     """
-    launchers = [os.path.join(folder.strip("/"), name) for name, folder in profile_config(profile).get("tools", {}).items()]
-    skip = {simulated_boot.MARKER, "var/log/inferops-sim", "var/lib/inferops-sim", "var/log/udevadm.log"} | set(launchers)
+    skip = {"var/log/inferops-sim", "var/lib/inferops-sim", "var/log/udevadm.log"} | scratch_additions(profile)
     recorded = snapshot(os.path.join(FIXTURES, profile, "root"), skip)
     current = snapshot(tree, skip)
     return sorted(path for path in set(recorded) | set(current) if recorded.get(path) != current.get(path))
@@ -193,26 +192,43 @@ def test_reboot_not_allowed_ends_with_the_list_of_hosts_that_need_one(fresh_flee
 
 
 @pytest.mark.parametrize("bad, named", [
-    ("rdna4_aspm_policy=turbo", "turbo"),
-    ("inferops_reboot_allowed=maybe", "inferops_reboot_allowed must be true or false (got maybe)"),
-    ("strix_halo_gtt_reserve_mib=lots", "lots"),
-    ("strix_halo_gtt_reserve_mib=-4096", "strix_halo_gtt_reserve_mib must be a whole number of MiB, 0 or more (got -4096)"),
-    ('{"strix_halo_ryzenadj_limits": {"stapm_limt": 80}}', "stapm_limt"),
-    ("inferops_host_class=gpu", "inferops_host_class must be one of rdna4_discrete, strix_halo, none (got gpu)")])
-def test_bad_inventory_values_fail_before_anything_changes(fresh_fleet, bad, named):
+    ("inferops_reboot_allowed=maybe", "maybe"),
+    ("inferops_host_class=gpu", "gpu"),
+    ('{"inferops_serving": ["vllm"]}', "vllm"),
+    ('{"inferops_benchmark": {"api": "ollama", "runs": "many"}}', "many")])
+def test_a_bad_collection_wide_value_stops_every_host_before_anything_changes(fresh_fleet, bad, named):
     fleet_dir, env = fresh_fleet()
     run = run_playbook(SITE, INVENTORY, extra=["-e", bad], env=env)
     assert run.returncode != 0
-    assert named in run.flat_output
-    # Only the bad value is named, not every check there is.
-    record = report(fleet_dir)["hosts"]["r9700-desktop"]["failure"]
-    failure = record["message"]
-    assert failure.count(" must be ") <= 1, failure
-    # the facts play's one stopping task, not the unreachable branch of it
-    assert record["task"] == "Stop a host with a bad inventory value, or one that did not answer"
-    assert failure.startswith("bad inventory value on r9700-desktop: "), failure
-    for host, profile in (("r9700-desktop", "r9700_desktop"), ("strix-halo-128g", "strix_halo_128g")):
-        assert tree_differences(profile, os.path.join(fleet_dir, host)) == []
+    hosts = report(fleet_dir)["hosts"]
+    assert sorted(name for name, record in hosts.items() if record["status"] == "failed") == sorted(hosts)
+    record = hosts["r9700-desktop"]["failure"]
+    assert record["task"] == "Check the collection-wide values"
+    assert named in record["message"], record
+    for host, profile in (("r9700-desktop", "r9700_desktop"), ("rx9070xt-desktop", "rx9070xt_chipset"),
+                          ("strix-halo-128g", "strix_halo_128g")):
+        assert tree_differences(profile, os.path.join(fleet_dir, host)) == [], host
+
+
+ROLE_VALIDATION = "Validating arguments against arg spec 'main'"
+
+
+@pytest.mark.parametrize("bad, named, host, profile, by_the_spec", [
+    ("rdna4_aspm_policy=turbo", "turbo", "r9700-desktop", "r9700_desktop", True),
+    ("strix_halo_gtt_reserve_mib=lots", "lots", "strix-halo-128g", "strix_halo_128g", True),
+    ('{"strix_halo_ryzenadj_limits": {"stapm_limt": 80}}', "stapm_limt", "strix-halo-128g", "strix_halo_128g", True),
+    # a range an argument spec cannot express: the role's own check, still before its first write
+    ("strix_halo_gtt_reserve_mib=-4096", "-4096", "strix-halo-128g", "strix_halo_128g", False)])
+def test_a_bad_role_value_stops_the_hosts_of_that_role_before_the_role_changes_anything(
+        fresh_fleet, bad, named, host, profile, by_the_spec):
+    fleet_dir, env = fresh_fleet()
+    run = run_playbook(SITE, INVENTORY, extra=["-e", bad], env=env)
+    assert run.returncode != 0
+    record = report(fleet_dir)["hosts"][host]["failure"]
+    # the role's own argument spec refuses it when the role starts (role validation)
+    assert record["task"].startswith(ROLE_VALIDATION) is by_the_spec, record
+    assert named in record["message"], record
+    assert tree_differences(profile, os.path.join(fleet_dir, host)) == []
 
 
 def test_audit_finds_exactly_the_drift_left_by_the_check_run(provisioned):
@@ -227,20 +243,37 @@ def test_audit_finds_exactly_the_drift_left_by_the_check_run(provisioned):
     assert "ASPM policy: default -> performance" in hosts["r9700-desktop"]["drift"]
 
 
-def test_values_set_for_the_play_steer_the_fleet_wide_tasks(scratch_host, tmp_path):
-    # site.yml imported with `vars:` (the VM scenario does this): the class, the serving stacks and
-    # whether a reboot is allowed are play values there, not in hostvars; the grouping, the reboot
-    # decision and the report must still see them (the GPU-less host is tuned as RDNA4, no reboot).
+# The collection-wide values the fleet-wide steps read (the report folder, the reboot decision, the serving
+# stacks, the class), given in each of the three forms a user gives them: site.yml imported with `vars:`
+# (tests/integration/playbooks/site_with_play_vars.yml, as molecule/default/converge.yml does), the inventory,
+# and -e. Each form must steer the run alike. The GPU-less host is tuned as RDNA4 and needs a reboot.
+PLAY_VALUES = {"inferops_host_class": "rdna4_discrete", "inferops_reboot_allowed": False, "inferops_serving": []}
+
+
+@pytest.mark.parametrize("form", ["play vars", "inventory", "extra vars"])
+def test_collection_wide_values_steer_the_run_alike_from_play_vars_inventory_and_extra_vars(scratch_host, tmp_path, form):
     root = scratch_host("no_amd_gpu")
-    inventory = local_inventory(tmp_path / "hosts.yml", "intel-box", root, inferops_reboot_allowed="true",
-                                inferops_report_dir=str(tmp_path / "report"))
-    run = run_playbook("tests/integration/playbooks/site_with_play_vars.yml", inventory)
+    report_dir = str(tmp_path / "report")
+    values = dict(PLAY_VALUES, inferops_report_dir=report_dir)
+    # The inventory allows a reboot unless it is the form under test: the play's or -e's false must win.
+    inventory_values = {"inferops_reboot_allowed": "true"}
+    playbook, extra = SITE, ["-e", "inferops_target=all"]
+    if form == "play vars":
+        playbook, extra = "tests/integration/playbooks/site_with_play_vars.yml", ["-e", "report_dir=%s" % report_dir]
+    elif form == "inventory":
+        inventory_values = dict((name, json.dumps(value)) for name, value in values.items())
+    else:
+        extra += ["-e", json.dumps(values)]
+    inventory = local_inventory(tmp_path / "hosts.yml", "intel-box", root, **inventory_values)
+    run = run_playbook(playbook, inventory, extra=extra)
     assert run.returncode == 0, run.output[-4000:]
-    with open(str(tmp_path / "report" / "report.json")) as handle:
+    with open(os.path.join(report_dir, "report.json")) as handle:
         intel = json.load(handle)["hosts"]["intel-box"]
     assert intel["class"] == "rdna4_discrete"
     assert {"knob": "ASPM policy", "before": "default", "after": "performance", "changed": True,
             "reason": "+10.8% dense decode on an R9700 with PCIe links kept in L0 (llama.cpp discussion #21043)"} in intel["knobs"]
-    # the play's inferops_reboot_allowed: false wins over the inventory's true
     assert intel["reboot"]["needed"] is True and intel["reboot"]["allowed"] is False and not intel["reboot"]["done"]
-    assert "Ollama" not in json.dumps(intel)
+    assert "NEEDED, not allowed" in run.output
+    assert "pcie_aspm.policy=performance" not in read_under(root, "/proc/cmdline")
+    # no serving stack: the ollama role never ran
+    assert "Ollama" not in json.dumps(intel) and "inferops.amd.ollama" not in run.output

@@ -170,14 +170,14 @@ def test_ansible_doc_renders_every_role(installed, role):
 
 
 def scratch_inventory(installed, name, profile="r9700_desktop"):
-    """A one-host inventory on a fresh scratch host, rebooted by the simulation (from the checkout)."""
+    """A one-host inventory on a fresh scratch host, rebooted by the simulation's connection (from the checkout,
+    tests/simulation/connection_plugins, which tests/conftest.py puts on ANSIBLE_CONNECTION_PLUGINS)."""
     root = make_scratch_host(profile, os.path.join(installed.top, name + "-host"))
     host = {
-        "ansible_connection": "local",
+        "ansible_connection": "inferops_simulation",
         "ansible_python_interpreter": sys.executable,
         "inferops_sysroot": root,
         "inferops_reboot_allowed": True,
-        "inferops_reboot_command": [sys.executable, os.path.join(REPO, "tests", "simulation", "fleet.py"), "reboot", root],
         "ollama_install_method": "none",
     }
     path = os.path.join(installed.top, name + "-inventory.yml")

@@ -3,7 +3,9 @@
   fleet.py reset [INVENTORY]   (re)create $INFEROPS_FLEET_DIR/<host> (default .build/fleet) for every host of the
                                inventory (default inventory/simulated/hosts.yml), each a
                                scratch copy of the recorded profile named by its
-                               `inferops_sim_profile` variable
+                               `inferops_sim_profile` variable; a host with the simulated
+                               Ollama gets a free port of 127.0.0.1 in its marker
+                               (`ollama.port`), its own 11434 on the shared loopback
   fleet.py reboot ROOT         simulated reboot of one host tree: volatile sysfs values
                                go back to their boot defaults, /proc/cmdline becomes what
                                the bootloader config says, boot-time persistence
@@ -14,12 +16,15 @@
                                next time a host is used its enabled units come back, as at
                                power-on, so a later run finds the fleet as it left it
 
-site.yml calls `reboot` through the inventory variable inferops_reboot_command, in place
-of ansible.builtin.reboot, for hosts whose inventory says they are simulated.
+site.yml reboots every host with ansible.builtin.reboot. The simulated hosts' connection,
+tests/simulation/connection_plugins/inferops_simulation.py, runs `fleet.py reboot ROOT` when
+the reboot action runs the host's shutdown command (docs/simulation.md).
 """
 
+import json
 import os
 import shutil
+import socket
 import sys
 
 import yaml
@@ -30,7 +35,7 @@ sys.path.insert(0, os.path.join(REPO, ".build", "collections"))
 sys.path.insert(0, REPO)
 
 from tests.simulation import simulated_boot  # noqa: E402
-from tests.simulation.scratch_host import make_scratch_host  # noqa: E402
+from tests.simulation.scratch_host import is_capture, make_scratch_host, profile_config  # noqa: E402
 
 DEFAULT_INVENTORY = os.path.join(REPO, "inventory", "simulated", "hosts.yml")
 FLEET_DIR = os.environ.get("INFEROPS_FLEET_DIR") or os.path.join(REPO, ".build", "fleet")
@@ -63,13 +68,40 @@ def reset(inventory=DEFAULT_INVENTORY, fleet_dir=FLEET_DIR):
         shutil.rmtree(fleet_dir)
     os.makedirs(fleet_dir)
     for host, profile in sorted(inventory_hosts(inventory).items()):
-        make_scratch_host(profile, os.path.join(fleet_dir, host))
-        print("%-22s <- %s" % (host, profile))
+        root = make_scratch_host(profile, os.path.join(fleet_dir, host))
+        port = give_ollama_a_port(root) if "ollama" in profile_tools(profile) else None
+        print("%-22s <- %s%s" % (host, profile, " (Ollama on 127.0.0.1:%d)" % port if port else ""))
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def profile_tools(profile):
+    """The simulated tools of a recorded profile (none for a capture archive)."""
+    if is_capture(profile):
+        return {}
+    return profile_config(profile).get("tools", {})
+
+
+def give_ollama_a_port(root):
+    """Write a free port into the marker of a tree with the simulated Ollama, and return it.
+
+    Every simulated host shares the controller's loopback, where each real host has its own 11434: the
+    stand-in Ollama listens on this port, and inventory/simulated sets the host's ollama_host to it."""
+    path = os.path.join(root, simulated_boot.MARKER)
+    with open(path, encoding="utf-8") as handle:
+        marker = json.load(handle)
+    marker.setdefault("ollama", {})["port"] = free_port()
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(marker, handle, indent=2, sort_keys=True)
+    return marker["ollama"]["port"]
 
 
 def stop_services(fleet_dir=FLEET_DIR):
     """Stop every unit the simulated systemctl of each host still has running."""
-    import json
     import subprocess
     for host in sorted(os.listdir(fleet_dir)) if os.path.isdir(fleet_dir) else []:
         root = os.path.join(fleet_dir, host)

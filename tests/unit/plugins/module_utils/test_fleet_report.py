@@ -149,6 +149,16 @@ def test_a_text_without_room_is_cut_after_a_whole_word():
     assert fleet_report.shorten("averyveryverylongname", 10) == "averyve..."
 
 
+def test_a_host_without_a_reboot_decision_is_not_said_to_lack_the_permission():
+    """A host that failed before the run's reboot decision: no `NEEDED, not allowed` and no footer for it."""
+    undecided = facts(rdna4_report=NEEDS_REBOOT, reboot_allowed=None,
+                      failure={"task": "Set PCIe ASPM, now and for the next boot", "message": "update-grub failed"})
+    report = fleet_report.fleet_report({"a": undecided}, check_mode=True)
+    assert report["hosts"]["a"]["reboot"]["allowed"] is None
+    assert fleet_report.reboot_text(report["hosts"]["a"]["reboot"]) == "needed, not done"
+    assert "not allowed" not in fleet_report.table(report) and "not allowed" not in fleet_report.markdown(report)
+
+
 def test_a_benchmark_gain_is_not_shown_as_a_warning():
     text = fleet_report.table(fleet_report.fleet_report({"a": facts(benchmark=BENCHMARK)}))
     (note,) = [line for line in text.splitlines() if "tok/s" in line]
@@ -156,14 +166,17 @@ def test_a_benchmark_gain_is_not_shown_as_a_warning():
     assert note.split() == ["benchmark:", "decode", "29.3", "->", "32.5", "tok/s", "(+10.8%)"]
 
 
-def test_a_benchmark_on_a_simulated_host_says_so_in_the_table_and_report_md():
-    report = fleet_report.fleet_report({"sim": facts(benchmark=BENCHMARK, simulated=True),
-                                        "real": facts(benchmark=BENCHMARK)})
-    assert report["hosts"]["sim"]["simulated"] is True and report["hosts"]["real"]["simulated"] is False
-    assert report["hosts"]["sim"]["benchmark"]["summary"] == "decode 29.3 -> 32.5 tok/s (+10.8%, simulated host)"
+def test_a_benchmark_on_a_host_tuned_through_a_tree_says_it_measured_no_running_machine():
+    report = fleet_report.fleet_report({"tree": facts(benchmark=BENCHMARK, sysroot="/srv/fleet/r9700"),
+                                        "real": facts(benchmark=BENCHMARK, sysroot="/"),
+                                        "unread": facts(benchmark=BENCHMARK)})
+    assert report["hosts"]["tree"]["sysroot"] == "/srv/fleet/r9700" and report["hosts"]["real"]["sysroot"] == "/"
+    assert report["hosts"]["tree"]["benchmark"]["summary"] == "decode 29.3 -> 32.5 tok/s (+10.8%, not a running machine)"
     assert report["hosts"]["real"]["benchmark"]["summary"] == "decode 29.3 -> 32.5 tok/s (+10.8%)"
-    assert "benchmark: decode 29.3 -> 32.5 tok/s (+10.8%, simulated host)" in fleet_report.table(report)
-    assert "- benchmark: decode 29.3 -> 32.5 tok/s (+10.8%, simulated host)" in fleet_report.markdown(report)
+    assert report["hosts"]["unread"]["benchmark"]["summary"] == "decode 29.3 -> 32.5 tok/s (+10.8%)"
+    assert "benchmark: decode 29.3 -> 32.5 tok/s (+10.8%, not a running machine)" in fleet_report.table(report)
+    assert "- benchmark: decode 29.3 -> 32.5 tok/s (+10.8%, not a running machine)" in fleet_report.markdown(report)
+    assert "simulated" not in str(report)
 
 
 def test_report_md_names_a_missing_ollama_instead_of_none():
