@@ -61,7 +61,7 @@ _value:
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.inferops.amd.plugins.module_utils.fleet_report import fleet_report as build_report
+from ansible_collections.inferops.amd.plugins.plugin_utils.fleet_report import fleet_report as build_report
 
 COPIED = {"rdna4_report": "rdna4_report", "strix_halo_report": "strix_halo_report", "ollama_report": "ollama_report",
           "failure": "inferops_failure", "completed": "inferops_run_completed", "rebooted": "inferops_rebooted", "held": "inferops_reboot_held",

@@ -44,7 +44,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.inferops.amd.plugins.module_utils import fleet_report
+from ansible_collections.inferops.amd.plugins.plugin_utils import fleet_report
 
 
 def fleet_report_render(report, format="table"):

@@ -65,7 +65,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.inferops.amd.plugins.module_utils.knob_report import KnobReportError, knob_items
+from ansible_collections.inferops.amd.plugins.plugin_utils.knob_report import KnobReportError, knob_items
 
 
 def knob_report(result, kind, reason="", name=None):

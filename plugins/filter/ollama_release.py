@@ -40,7 +40,7 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.inferops.amd.plugins.module_utils.ollama_release_table import NEWEST_STABLE, OfficialRelease
+from ansible_collections.inferops.amd.plugins.module_utils._ollama.release_table import NEWEST_STABLE, OfficialRelease
 
 
 def ollama_release(version):

@@ -59,7 +59,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.inferops.amd.plugins.module_utils.knob_report import reboot_reasons as reasons_of
+from ansible_collections.inferops.amd.plugins.plugin_utils.knob_report import reboot_reasons as reasons_of
 
 
 def reboot_reasons(result, kernel_args=None):

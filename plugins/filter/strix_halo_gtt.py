@@ -53,7 +53,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.inferops.amd.plugins.module_utils.strix_halo_memory import MemoryPlanError, plan_gtt
+from ansible_collections.inferops.amd.plugins.plugin_utils.strix_halo_memory import MemoryPlanError, plan_gtt
 
 
 def strix_halo_gtt(facts, reserve_mib=4096, emit_gttsize="auto"):

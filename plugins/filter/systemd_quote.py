@@ -53,9 +53,9 @@ _value:
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.collections import is_sequence
 
-from ansible_collections.inferops.amd.plugins.module_utils.systemd_dropin import (
+from ansible_collections.inferops.amd.plugins.module_utils._systemd.dropins import (
     DropinError, quote_assignment, settings_values)
-from ansible_collections.inferops.amd.plugins.module_utils.systemd_unit import quote_exec_argv
+from ansible_collections.inferops.amd.plugins.module_utils._systemd.units import quote_exec_argv
 
 
 def systemd_quote(value):

@@ -75,8 +75,8 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.inferops.amd.plugins.module_utils.knob_report import KnobReportError
-from ansible_collections.inferops.amd.plugins.module_utils.knob_report import verify_failures as failures_of
+from ansible_collections.inferops.amd.plugins.plugin_utils.knob_report import KnobReportError
+from ansible_collections.inferops.amd.plugins.plugin_utils.knob_report import verify_failures as failures_of
 
 
 def verify_failures(results, kernel_args=None):

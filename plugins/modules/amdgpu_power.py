@@ -167,8 +167,10 @@ udev_reloaded:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.inferops.amd.plugins.module_utils import amdgpu_power, amdgpu_power_rules, udev_rules
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot, with_sysroot_option
+from ansible_collections.inferops.amd.plugins.module_utils._amdgpu import power as amdgpu_power
+from ansible_collections.inferops.amd.plugins.module_utils._amdgpu import power_rules as amdgpu_power_rules
+from ansible_collections.inferops.amd.plugins.module_utils._systemd import udev_rules
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import module_sysroot, with_sysroot_option
 
 
 def plan_cards(root, params):

@@ -131,9 +131,9 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.inferops.amd.plugins.module_utils import config_file
-from ansible_collections.inferops.amd.plugins.module_utils import config_text
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRootError, module_sysroot, with_sysroot_option
+from ansible_collections.inferops.amd.plugins.module_utils._host import config_file
+from ansible_collections.inferops.amd.plugins.module_utils._host import config_text
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SysRootError, module_sysroot, with_sysroot_option
 
 
 def _plan_all(module, root, files):

@@ -186,11 +186,11 @@ import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.inferops.amd.plugins.module_utils import amd_gpu
-from ansible_collections.inferops.amd.plugins.module_utils import benchmark_record
-from ansible_collections.inferops.amd.plugins.module_utils import benchmark_stats
-from ansible_collections.inferops.amd.plugins.module_utils import gpu_bandwidth
-from ansible_collections.inferops.amd.plugins.module_utils.benchmark_api import (
+from ansible_collections.inferops.amd.plugins.module_utils._amdgpu import cards as amd_gpu
+from ansible_collections.inferops.amd.plugins.module_utils._benchmark import record as benchmark_record
+from ansible_collections.inferops.amd.plugins.module_utils._benchmark import stats as benchmark_stats
+from ansible_collections.inferops.amd.plugins.module_utils._benchmark import gpu_bandwidth
+from ansible_collections.inferops.amd.plugins.module_utils._benchmark.api import (
     APIS,
     DEFAULT_PROMPT,
     BenchmarkError,
@@ -198,7 +198,7 @@ from ansible_collections.inferops.amd.plugins.module_utils.benchmark_api import 
     split_credentials,
     url_problem,
 )
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot, with_sysroot_option
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import module_sysroot, with_sysroot_option
 
 
 def serving_gpu(root, device_id):

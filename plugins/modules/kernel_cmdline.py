@@ -243,10 +243,10 @@ backup_files:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.inferops.amd.plugins.module_utils import kernel_cmdline
-from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline_run import (
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline import arguments as kernel_cmdline
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.run import (
     BOOTLOADERS, KernelCmdlineRunError, run_change)
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot, with_sysroot_option
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import module_sysroot, with_sysroot_option
 
 
 def main():

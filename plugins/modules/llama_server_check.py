@@ -103,10 +103,10 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.inferops.amd.plugins.module_utils import llama_server_log
-from ansible_collections.inferops.amd.plugins.module_utils.benchmark_api import BenchmarkError, http_json
-from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandError, CommandRunner
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot, with_sysroot_option
+from ansible_collections.inferops.amd.plugins.module_utils._llama_server import log as llama_server_log
+from ansible_collections.inferops.amd.plugins.module_utils._benchmark.api import BenchmarkError, http_json
+from ansible_collections.inferops.amd.plugins.module_utils._host.command_runner import CommandError, CommandRunner
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import module_sysroot, with_sysroot_option
 
 
 def read_journal(module, root, unit):

@@ -286,16 +286,17 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
 
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot, with_sysroot_option
-from ansible_collections.inferops.amd.plugins.module_utils import amd_gpu
-from ansible_collections.inferops.amd.plugins.module_utils import ollama_install
-from ansible_collections.inferops.amd.plugins.module_utils import ollama_backend_plan as planning
-from ansible_collections.inferops.amd.plugins.module_utils import ollama_backend_state as state
-from ansible_collections.inferops.amd.plugins.module_utils import ollama_log
-from ansible_collections.inferops.amd.plugins.module_utils.ollama_api import ApiNotAnswering, client_url, wait_for_version
-from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandError, CommandRunner
-from ansible_collections.inferops.amd.plugins.module_utils.systemd_dropin import DropinError, render_environment_dropin
-from ansible_collections.inferops.amd.plugins.module_utils import systemd_service, systemd_unit
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import module_sysroot, with_sysroot_option
+from ansible_collections.inferops.amd.plugins.module_utils._amdgpu import cards as amd_gpu
+from ansible_collections.inferops.amd.plugins.module_utils._ollama import install as ollama_install
+from ansible_collections.inferops.amd.plugins.module_utils._ollama import plan as planning
+from ansible_collections.inferops.amd.plugins.module_utils._ollama import state
+from ansible_collections.inferops.amd.plugins.module_utils._ollama import log as ollama_log
+from ansible_collections.inferops.amd.plugins.module_utils._ollama.api import ApiNotAnswering, client_url, wait_for_version
+from ansible_collections.inferops.amd.plugins.module_utils._host.command_runner import CommandError, CommandRunner
+from ansible_collections.inferops.amd.plugins.module_utils._systemd.dropins import DropinError, render_environment_dropin
+from ansible_collections.inferops.amd.plugins.module_utils._systemd import service as systemd_service
+from ansible_collections.inferops.amd.plugins.module_utils._systemd import units as systemd_unit
 
 DROPIN_NAME = "inferops-backend.conf"
 UNIT_NAME = re.compile(r"^[A-Za-z0-9:_.\\-]+@?[A-Za-z0-9:_.\\-]*\.service$")

@@ -265,10 +265,12 @@ kernel_cmdline:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.inferops.amd.plugins.module_utils import pcie_aspm, pcie_links, udev_rules
-from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline_run import (
+from ansible_collections.inferops.amd.plugins.module_utils._pci import aspm as pcie_aspm
+from ansible_collections.inferops.amd.plugins.module_utils._pci import links as pcie_links
+from ansible_collections.inferops.amd.plugins.module_utils._systemd import udev_rules
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.run import (
     BOOTLOADERS, KernelCmdlineRunError, commit_change, plan_change)
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError, module_sysroot, with_sysroot_option
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import AttributeWriteError, module_sysroot, with_sysroot_option
 
 
 def policy_diff(before, after):

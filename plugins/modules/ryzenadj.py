@@ -198,10 +198,13 @@ daemon_reload_performed:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.inferops.amd.plugins.module_utils import (
-    ryzenadj_info, ryzenadj_limits, ryzenadj_tool, ryzenadj_unit, systemd_unit)
-from ansible_collections.inferops.amd.plugins.module_utils.command_runner import TOOL_FOLDERS, CommandError
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot, with_sysroot_option
+from ansible_collections.inferops.amd.plugins.module_utils._ryzenadj import info as ryzenadj_info
+from ansible_collections.inferops.amd.plugins.module_utils._ryzenadj import limits as ryzenadj_limits
+from ansible_collections.inferops.amd.plugins.module_utils._ryzenadj import tool as ryzenadj_tool
+from ansible_collections.inferops.amd.plugins.module_utils._ryzenadj import unit as ryzenadj_unit
+from ansible_collections.inferops.amd.plugins.module_utils._systemd import units as systemd_unit
+from ansible_collections.inferops.amd.plugins.module_utils._host.command_runner import TOOL_FOLDERS, CommandError
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import module_sysroot, with_sysroot_option
 
 class Run:
     """One run's inputs and what it found: the requested limits, the tool, its table, the plans."""

@@ -170,8 +170,8 @@ msg:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.inferops.amd.plugins.module_utils import systemd_service
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import module_sysroot, with_sysroot_option
+from ansible_collections.inferops.amd.plugins.module_utils._systemd import service as systemd_service
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import module_sysroot, with_sysroot_option
 
 
 def describe(unit, actions, check_mode, missing):

@@ -100,9 +100,9 @@ msg:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.inferops.amd.plugins.module_utils import tuned_state
-from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandError, CommandRunner
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import TOOL_FOLDERS, module_sysroot, with_sysroot_option
+from ansible_collections.inferops.amd.plugins.module_utils._host import tuned as tuned_state
+from ansible_collections.inferops.amd.plugins.module_utils._host.command_runner import CommandError, CommandRunner
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import TOOL_FOLDERS, module_sysroot, with_sysroot_option
 
 
 def main():

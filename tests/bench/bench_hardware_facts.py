@@ -24,8 +24,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(REPO, ".build", "collections"))
 sys.path.insert(0, REPO)
 
-from ansible_collections.inferops.amd.plugins.module_utils.hardware_inventory import gather  # noqa: E402
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot  # noqa: E402
+from ansible_collections.inferops.amd.plugins.module_utils._host.facts import gather  # noqa: E402
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SysRoot  # noqa: E402
 from tests.simulation.scratch_host import make_scratch_host, profiles  # noqa: E402
 
 ANSIBLE = os.path.join(os.path.dirname(sys.executable), "ansible")

@@ -58,10 +58,10 @@ if COLLECTIONS not in sys.path:
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import ATTRIBUTE_WRITER  # noqa: E402
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import ATTRIBUTE_WRITER  # noqa: E402
 from tests.simulation import simulated_boot  # noqa: E402
 
-# The capture format this replay reads: plugins/module_utils/hardware_capture.py's FORMAT, kept equal by
+# The capture format this replay reads: plugins/module_utils/_host/capture.py's FORMAT, kept equal by
 # tests/unit/simulation/test_scratch_host.py, so that a new format cannot pass unread.
 CAPTURE_FORMAT = 2
 MANIFEST = ".inferops-capture/manifest.json"

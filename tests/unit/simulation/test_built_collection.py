@@ -59,7 +59,7 @@ def built(tmp_path_factory):
 
 
 def test_galaxy_build_ships_no_test_machinery(built):
-    assert "plugins/module_utils/sysroot.py" in built  # the archive is the collection
+    assert "plugins/module_utils/_host/sysroot.py" in built  # the archive is the collection
     assert [m for m in built if m.startswith("tests/") and m != "tests/"] == []
     assert [m for m in built if "simulat" in os.path.basename(m) and m.startswith(("plugins/", "roles/"))] == []
 

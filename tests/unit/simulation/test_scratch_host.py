@@ -9,9 +9,9 @@ import tarfile
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import hardware_capture
-from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandError
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import ATTRIBUTE_WRITER, SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._host import capture as hardware_capture
+from ansible_collections.inferops.amd.plugins.module_utils._host.command_runner import CommandError
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import ATTRIBUTE_WRITER, SysRoot
 from tests.simulation import simulated_boot
 from tests.simulation.scratch_host import (
     CAPTURE_FORMAT, FIXTURE_HOSTS, MANIFEST, TOOLS, make_scratch_host, profiles, scratch_additions,

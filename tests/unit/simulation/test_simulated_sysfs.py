@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError, SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import AttributeWriteError, SysRoot
 from tests.simulation import simulated_boot, sysfs
 
 POLICY = "/sys/module/pcie_aspm/parameters/policy"

@@ -4,8 +4,8 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.inferops.amd.plugins.filter.strix_halo_gtt import strix_halo_gtt
-from ansible_collections.inferops.amd.plugins.module_utils.hardware_inventory import gather
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._host.facts import gather
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SysRoot
 
 
 def test_filter_sizes_the_recorded_128gb_host(scratch_host):

@@ -14,7 +14,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.inferops.amd.plugins.filter.systemd_quote import systemd_quote
-from ansible_collections.inferops.amd.plugins.module_utils import systemd_unit
+from ansible_collections.inferops.amd.plugins.module_utils._systemd import units as systemd_unit
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 TOOLS = os.path.join(REPO, "tests", "simulation", "tools")

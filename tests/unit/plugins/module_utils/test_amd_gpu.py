@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import amd_gpu
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._amdgpu import cards as amd_gpu
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SysRoot
 
 
 @pytest.mark.parametrize("version,name", [(120001, "gfx1201"), (120000, "gfx1200"), (110501, "gfx1151"),

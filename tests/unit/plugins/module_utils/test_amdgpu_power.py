@@ -4,9 +4,9 @@ import os
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import amdgpu_power
-from ansible_collections.inferops.amd.plugins.module_utils.amdgpu_power import AmdgpuPowerError, CardPower, plan_card
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._amdgpu import power as amdgpu_power
+from ansible_collections.inferops.amd.plugins.module_utils._amdgpu.power import AmdgpuPowerError, CardPower, plan_card
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SysRoot
 from tests.unit.host_files import refuse
 
 R9700 = "0000:03:00.0"

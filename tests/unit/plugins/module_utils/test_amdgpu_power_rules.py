@@ -1,6 +1,6 @@
 """The amdgpu power udev rules file: exact content, parsing back, merging."""
 
-from ansible_collections.inferops.amd.plugins.module_utils import amdgpu_power_rules
+from ansible_collections.inferops.amd.plugins.module_utils._amdgpu import power_rules as amdgpu_power_rules
 from tests.unit.host_files import expected_file
 
 EXPECTED_R9700 = expected_file("amdgpu-power-r9700_desktop.rules")

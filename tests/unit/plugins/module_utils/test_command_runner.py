@@ -1,12 +1,12 @@
-"""One way to run a system tool (module_utils/command_runner.py)."""
+"""One way to run a system tool (module_utils/_host/command_runner.py)."""
 
 import os
 import subprocess
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandError, CommandRunner
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._host.command_runner import CommandError, CommandRunner
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SysRoot
 
 
 def real_run_command(argv, environ_update=None, cwd=None, **kwargs):

@@ -1,6 +1,6 @@
 """The fleet run report: statuses, reboot wording, drift, the benchmark line, the table's size."""
 
-from ansible_collections.inferops.amd.plugins.module_utils import fleet_report
+from ansible_collections.inferops.amd.plugins.plugin_utils import fleet_report
 
 ASPM = {"knob": "ASPM policy", "before": "default", "after": "performance", "changed": True, "reason": "+10.8%"}
 ARG = {"knob": "kernel argument", "before": "-", "after": "pcie_aspm.policy=performance", "changed": True, "reason": "x"}

@@ -7,9 +7,10 @@ import tarfile
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import hardware_capture, ollama_install
-from ansible_collections.inferops.amd.plugins.module_utils.hardware_capture import kind_of, refusal
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._host import capture as hardware_capture
+from ansible_collections.inferops.amd.plugins.module_utils._ollama import install as ollama_install
+from ansible_collections.inferops.amd.plugins.module_utils._host.capture import kind_of, refusal
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SysRoot
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import host_system
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._host import system as host_system
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SysRoot
 
 
 def test_strix_halo_cpu(scratch_host):

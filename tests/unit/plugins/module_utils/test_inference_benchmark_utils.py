@@ -4,13 +4,11 @@ import json
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import (
-    benchmark_api,
-    benchmark_record,
-    benchmark_stats,
-    gpu_bandwidth,
-)
-from ansible_collections.inferops.amd.plugins.module_utils.benchmark_api import BenchmarkError, Server
+from ansible_collections.inferops.amd.plugins.module_utils._benchmark import api as benchmark_api
+from ansible_collections.inferops.amd.plugins.module_utils._benchmark import record as benchmark_record
+from ansible_collections.inferops.amd.plugins.module_utils._benchmark import stats as benchmark_stats
+from ansible_collections.inferops.amd.plugins.module_utils._benchmark import gpu_bandwidth
+from ansible_collections.inferops.amd.plugins.module_utils._benchmark.api import BenchmarkError, Server
 
 # Shape of an Ollama /api/generate answer with stream=false (ollama/ollama api/types.go
 # GenerateResponse + Metrics; durations in nanoseconds).

@@ -1,8 +1,8 @@
-"""Splitting, validating and planning kernel command lines (module_utils/kernel_cmdline.py)."""
+"""Splitting, validating and planning kernel command lines (module_utils/_kernel_cmdline/arguments.py)."""
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import (
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.arguments import (
     KernelArgumentError,
     join_cmdline,
     managed_arguments,
@@ -148,7 +148,7 @@ def test_running_arguments_drop_what_the_bootloader_adds():
 @pytest.mark.parametrize("value", ["memmap=64M$0x10000000", "a=`x`", "a=${X}", "a=1;b", "a=1|b", "a=$(id)",
                                    "a='x'", "a=x\\y", "a=<x>", "a=x&", "a=[x]", "a=#x"])
 def test_shell_and_grub_script_characters_are_refused(value):
-    from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import validate_request
+    from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.arguments import validate_request
     with pytest.raises(KernelArgumentError, match="shell and GRUB script characters"):
         validate_request([value], [])
     with pytest.raises(KernelArgumentError, match="shell and GRUB script characters"):
@@ -158,7 +158,7 @@ def test_shell_and_grub_script_characters_are_refused(value):
 @pytest.mark.parametrize("option", ["present", "absent"])
 @pytest.mark.parametrize("value", ["iommu=pt", "iommu=pt quiet", {"iommu": "pt"}, 3])
 def test_present_and_absent_must_be_lists(option, value):
-    from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import validate_request
+    from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.arguments import validate_request
     with pytest.raises(KernelArgumentError, match="%s must be a list" % option):
         validate_request(value if option == "present" else [], value if option == "absent" else [])
 
@@ -166,14 +166,14 @@ def test_present_and_absent_must_be_lists(option, value):
 @pytest.mark.parametrize("name", ["root", "ro", "rw", "rootflags=subvol=@", "cryptdevice", "rd.luks.uuid=1",
                                   "resume", "resume-offset", "init", "rd.lvm.lv"])
 def test_boot_critical_names_need_the_explicit_option(name):
-    from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import validate_request
+    from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.arguments import validate_request
     with pytest.raises(KernelArgumentError, match="boot-critical"):
         validate_request([], [name])
     assert validate_request([], [name], allow_boot_critical=True) == ([], [name])
 
 
 def test_names_compare_with_dash_and_underscore_alike():
-    from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import (
+    from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.arguments import (
         matches_absent,
         plan_cmdline_change,
         same_argument,

@@ -1,9 +1,9 @@
-"""The record of arguments the collection put on the command line (module_utils/kernel_cmdline_owners.py)."""
+"""The record of arguments the collection put on the command line (module_utils/_kernel_cmdline/owners.py)."""
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import CmdlineError
-from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline_owners import (
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.arguments import CmdlineError
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.owners import (
     pending,
     read_owners,
     read_state,
@@ -13,7 +13,7 @@ from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline_owners
     write_owners,
     write_state,
 )
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SysRoot
 
 ASPM = "pcie_aspm.policy=performance"
 

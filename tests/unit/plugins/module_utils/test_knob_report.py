@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.knob_report import (
+from ansible_collections.inferops.amd.plugins.plugin_utils.knob_report import (
     KnobReportError,
     knob_items,
     reboot_reasons,

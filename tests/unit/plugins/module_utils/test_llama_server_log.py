@@ -1,6 +1,6 @@
 """Reading which backend and device llama-server loaded from its log lines."""
 
-from ansible_collections.inferops.amd.plugins.module_utils import llama_server_log
+from ansible_collections.inferops.amd.plugins.module_utils._llama_server import log as llama_server_log
 
 # Lines as llama.cpp b11434 logs them (ggml-backend-reg.cpp, src/llama.cpp, llama-model.cpp,
 # tools/server/server.cpp), with systemd's own lines as `journalctl -o cat` shows them.

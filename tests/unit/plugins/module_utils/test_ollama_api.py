@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.ollama_api import ApiNotAnswering, client_url, wait_for_version
+from ansible_collections.inferops.amd.plugins.module_utils._ollama.api import ApiNotAnswering, client_url, wait_for_version
 
 
 @pytest.mark.parametrize("address, url", [

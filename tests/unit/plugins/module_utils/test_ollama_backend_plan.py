@@ -2,9 +2,9 @@
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import ollama_backend_plan as plan
-from ansible_collections.inferops.amd.plugins.module_utils import ollama_release_table as table
-from ansible_collections.inferops.amd.plugins.module_utils.ollama_install import BackendUnit, OllamaInstall
+from ansible_collections.inferops.amd.plugins.module_utils._ollama import plan
+from ansible_collections.inferops.amd.plugins.module_utils._ollama import release_table as table
+from ansible_collections.inferops.amd.plugins.module_utils._ollama.install import BackendUnit, OllamaInstall
 
 DGPU = {"pci_id": "0000:06:00.0", "gfx_target": "gfx1201", "integrated": False, "vram_bytes": 16 << 30,
         "rocm_index": 0}

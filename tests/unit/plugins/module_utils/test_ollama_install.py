@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import ollama_install
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._ollama import install as ollama_install
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SysRoot
 
 
 def test_official_archive_layout_on_the_rx9070xt(scratch_host):

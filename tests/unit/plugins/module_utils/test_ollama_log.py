@@ -1,6 +1,6 @@
 """Reading which backend Ollama chose from its log."""
 
-from ansible_collections.inferops.amd.plugins.module_utils import ollama_log
+from ansible_collections.inferops.amd.plugins.module_utils._ollama import log as ollama_log
 
 # Field layout of discover/types.go LogDetails (0.12.x and later); values as
 # public journals show them (ollama/ollama issues, 2025-2026).

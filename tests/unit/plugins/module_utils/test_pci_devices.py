@@ -1,7 +1,7 @@
 """PCI devices: ids, link status and the bridge chain read from the resolved sysfs path."""
 
-from ansible_collections.inferops.amd.plugins.module_utils import pci_devices
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._pci import devices as pci_devices
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SysRoot
 
 
 def test_bridge_chain_through_the_cards_own_switch(scratch_host):

@@ -4,8 +4,8 @@ import errno
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import pcie_aspm
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import AttributeWriteError, SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._pci import aspm as pcie_aspm
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import AttributeWriteError, SysRoot
 
 
 def test_parses_the_verified_kernel_format():

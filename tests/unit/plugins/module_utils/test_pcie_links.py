@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import pcie_links
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._pci import links as pcie_links
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SysRoot
 from tests.unit.host_files import expected_file, refuse
 
 CHIPSET_GPU = "0000:08:00.0"

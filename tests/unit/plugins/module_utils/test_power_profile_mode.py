@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.power_profile_mode import (
+from ansible_collections.inferops.amd.plugins.module_utils._amdgpu.profile_table import (
     PowerProfileModeError,
     active_profile,
     parse_power_profile_mode,

@@ -9,20 +9,18 @@ import shutil
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import (
-    amd_gpu,
-    amdgpu_power,
-    ollama_install,
-    ollama_log,
-    pci_devices,
-    ryzenadj_info,
-)
-from ansible_collections.inferops.amd.plugins.module_utils.power_profile_mode import (
+from ansible_collections.inferops.amd.plugins.module_utils._amdgpu import cards as amd_gpu
+from ansible_collections.inferops.amd.plugins.module_utils._amdgpu import power as amdgpu_power
+from ansible_collections.inferops.amd.plugins.module_utils._ollama import install as ollama_install
+from ansible_collections.inferops.amd.plugins.module_utils._ollama import log as ollama_log
+from ansible_collections.inferops.amd.plugins.module_utils._pci import devices as pci_devices
+from ansible_collections.inferops.amd.plugins.module_utils._ryzenadj import info as ryzenadj_info
+from ansible_collections.inferops.amd.plugins.module_utils._amdgpu.profile_table import (
     active_profile,
     parse_power_profile_mode,
     profile_index,
 )
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SysRoot
 
 REAL = os.path.join(os.path.dirname(__file__), "..", "..", "..", "fixtures", "real_world")
 SMU11_MODES = list(range(7))

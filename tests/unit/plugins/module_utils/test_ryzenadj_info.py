@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.ryzenadj_info import (
+from ansible_collections.inferops.amd.plugins.module_utils._ryzenadj.info import (
     RyzenAdjInfoError, classify_failure, parse_info, parse_value)
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "fixtures", "ryzenadj")
@@ -116,13 +116,13 @@ def test_other_failures_keep_the_tool_text():
 
 
 def test_both_spellings_of_a_set_confirmation_are_read():
-    from ansible_collections.inferops.amd.plugins.module_utils.ryzenadj_info import set_confirmations
+    from ansible_collections.inferops.amd.plugins.module_utils._ryzenadj.info import set_confirmations
     text = "Sucessfully set stapm_limit to 85000\nSuccessfully set fast_limit to 90000\nset_x is rejected by SMU\n"
     assert set_confirmations(text) == {"stapm_limit": 85000, "fast_limit": 90000}
 
 
 def test_a_table_failure_with_a_non_zero_exit_still_gives_the_header():
-    from ansible_collections.inferops.amd.plugins.module_utils.ryzenadj_info import info_despite_exit_status
+    from ansible_collections.inferops.amd.plugins.module_utils._ryzenadj.info import info_despite_exit_status
     text = ("CPU Family: Strix Halo\nSMU BIOS Interface Version: 25\nVersion: v0.17.0 \n"
             "Unable to init power metric table: -5, this does not affect adjustments because it is only needed "
             "for monitoring.\n")

@@ -2,8 +2,8 @@
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import ryzenadj_limits
-from ansible_collections.inferops.amd.plugins.module_utils.ryzenadj_info import parse_info
+from ansible_collections.inferops.amd.plugins.module_utils._ryzenadj import limits as ryzenadj_limits
+from ansible_collections.inferops.amd.plugins.module_utils._ryzenadj.info import parse_info
 
 BEFORE = parse_info("| Name | Value | Parameter |\n"
                     "| STAPM LIMIT | 59.000 | stapm-limit |\n"

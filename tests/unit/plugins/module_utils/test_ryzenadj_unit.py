@@ -2,8 +2,9 @@
 
 import os
 
-from ansible_collections.inferops.amd.plugins.module_utils import ryzenadj_unit, systemd_unit
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._ryzenadj import unit as ryzenadj_unit
+from ansible_collections.inferops.amd.plugins.module_utils._systemd import units as systemd_unit
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SysRoot
 
 HP_UNIT = """\
 # Managed by Ansible (inferops.amd.ryzenadj); local changes are overwritten.

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.strix_halo_memory import (
+from ansible_collections.inferops.amd.plugins.plugin_utils.strix_halo_memory import (
     MemoryPlanError,
     installed_bytes,
     kernel_version,

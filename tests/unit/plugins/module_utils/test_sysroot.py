@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import (
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import (
     ATTRIBUTE_WRITER,
     AttributeWriteError,
     AttributeWriterError,

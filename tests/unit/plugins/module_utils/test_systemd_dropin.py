@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.systemd_dropin import (
+from ansible_collections.inferops.amd.plugins.module_utils._systemd.dropins import (
     DropinError, parse_environment, quote_assignment, render_environment_dropin, split_words)
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import systemd_service
-from ansible_collections.inferops.amd.plugins.module_utils.systemd_service import ServiceError, plan
+from ansible_collections.inferops.amd.plugins.module_utils._systemd import service as systemd_service
+from ansible_collections.inferops.amd.plugins.module_utils._systemd.service import ServiceError, plan
 
 
 def props(active="inactive", file_state="disabled", load="loaded"):

@@ -2,8 +2,8 @@
 
 from hypothesis import given, strategies as st
 
-from ansible_collections.inferops.amd.plugins.module_utils.systemd_unit import quote_exec_argv, split_exec_argv
-from ansible_collections.inferops.amd.plugins.module_utils import ryzenadj_unit
+from ansible_collections.inferops.amd.plugins.module_utils._systemd.units import quote_exec_argv, split_exec_argv
+from ansible_collections.inferops.amd.plugins.module_utils._ryzenadj import unit as ryzenadj_unit
 
 # Words with every character quote_exec_arg treats specially, and plain ones.
 WORD = st.text(alphabet=st.sampled_from(list("ab-=/.0 \t\"'\\;%$")), max_size=12)

@@ -8,8 +8,8 @@ import os
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import systemd_unit
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._systemd import units as systemd_unit
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SysRoot
 
 
 def put(root, machine_path, text="[Service]\n"):

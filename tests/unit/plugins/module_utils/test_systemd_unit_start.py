@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import systemd_unit
+from ansible_collections.inferops.amd.plugins.module_utils._systemd import units as systemd_unit
 
 
 def test_show_output_is_read_as_key_value_lines():

@@ -2,8 +2,8 @@
 
 import os
 
-from ansible_collections.inferops.amd.plugins.module_utils import tuned_state
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._host import tuned as tuned_state
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SysRoot
 
 
 def tree(tmp_path, profile=None, pid=None):

@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import udev_rules
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._systemd import udev_rules
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SysRoot
 from tests.simulation.scratch_host import install_tool
 
 

@@ -52,7 +52,7 @@ def test_probe_changes_nothing(scratch_host):
 
 def test_facts_only_read_by_default(scratch_host, monkeypatch):
     """Without probe_aspm the module never writes a kernel attribute, on any host."""
-    from ansible_collections.inferops.amd.plugins.module_utils import sysroot
+    from ansible_collections.inferops.amd.plugins.module_utils._host import sysroot
 
     def no_writes(self, path, value):
         raise AssertionError("hardware_facts wrote %r to %s" % (value, path))

@@ -126,7 +126,7 @@ def test_a_multi_line_block_still_refuses_an_assignment_inside_it(scratch_host):
 def test_an_immutable_defaults_file_leaves_no_backup_and_says_nothing_was_changed(scratch_host, monkeypatch):
     root = scratch_host("r9700_desktop")
     pristine = read(root, DEFAULTS)
-    from ansible_collections.inferops.amd.plugins.module_utils import sysroot
+    from ansible_collections.inferops.amd.plugins.module_utils._host import sysroot
 
     real_replace = sysroot.SysRoot._replace
 

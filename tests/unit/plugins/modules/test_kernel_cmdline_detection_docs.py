@@ -4,9 +4,9 @@ import os
 
 import yaml
 
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.detect import detect_bootloader
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.loader_entries import BOOT_ROOTS
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.detect import detect_bootloader
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.loader_entries import BOOT_ROOTS
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SysRoot
 from ansible_collections.inferops.amd.plugins.modules import kernel_cmdline
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))

@@ -11,7 +11,7 @@ import os
 import pytest
 
 from tests.simulation import simulated_boot as simulated_kernel
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.rpm_ostree import BootloaderRpmOstree
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.rpm_ostree import BootloaderRpmOstree
 from tests.simulation.bootloader_hosts import make_bootloader_host
 from tests.unit.host_files import tool_log, tree_files
 from tests.unit.module_runner import run_module

@@ -171,7 +171,7 @@ def test_every_place_kernel_install_reads_its_layout_from_is_seen(host, conf_pat
 def test_a_hand_written_entry_on_a_vfat_like_esp_is_edited_with_a_backup(host, monkeypatch):
     """vfat refuses ':' (and the other characters below) in names: the ESP at /boot of the Arch host acts like one."""
     root = host("arch_systemd_boot")
-    from ansible_collections.inferops.amd.plugins.module_utils import sysroot
+    from ansible_collections.inferops.amd.plugins.module_utils._host import sysroot
 
     real_replace = sysroot.SysRoot._replace
     boot = path(root, "/boot") + os.sep

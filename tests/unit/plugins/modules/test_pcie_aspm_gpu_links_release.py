@@ -6,7 +6,7 @@ because only the run that removed the rule file knew.
 
 import os
 
-from ansible_collections.inferops.amd.plugins.module_utils.pcie_links import RELEASE_RECORD
+from ansible_collections.inferops.amd.plugins.module_utils._pci.links import RELEASE_RECORD
 from tests.simulation import simulated_boot
 from tests.unit.module_runner import run_module
 

@@ -6,7 +6,7 @@ been written, so the host was left half-changed.
 
 import os
 
-from ansible_collections.inferops.amd.plugins.module_utils.pcie_links import RULES_FILE
+from ansible_collections.inferops.amd.plugins.module_utils._pci.links import RULES_FILE
 from tests.unit.module_runner import run_module
 
 POLICY = "sys/module/pcie_aspm/parameters/policy"

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils import ryzenadj_info
+from ansible_collections.inferops.amd.plugins.module_utils._ryzenadj import info as ryzenadj_info
 from tests.simulation import simulated_boot
 from tests.unit.host_files import read_or_none as read, tool_log
 from tests.unit.module_runner import run_module

@@ -6,7 +6,7 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SYSROOT_OPTION
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SYSROOT_OPTION
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 MODULES = os.path.join(REPO, "plugins", "modules")

@@ -12,8 +12,8 @@ import stat
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandError, CommandRunner
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import ATTRIBUTE_WRITER, PlainTreeWriteError, SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._host.command_runner import CommandError, CommandRunner
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import ATTRIBUTE_WRITER, PlainTreeWriteError, SysRoot
 from tests.unit.module_runner import run_module
 
 ASPM = "pcie_aspm.policy=performance"

@@ -1,6 +1,6 @@
-"""Editing arguments spread over lines in place (module_utils/bootloader/argument_lines.py)."""
+"""Editing arguments spread over lines in place (module_utils/_kernel_cmdline/bootloaders/argument_lines.py)."""
 
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.argument_lines import edit_argument_lines
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.argument_lines import edit_argument_lines
 
 
 def test_new_arguments_go_to_the_end_of_the_last_line():

@@ -1,9 +1,9 @@
-"""Reading what a generated grub.cfg boots (module_utils/bootloader/grub_cfg.py)."""
+"""Reading what a generated grub.cfg boots (module_utils/_kernel_cmdline/bootloaders/grub_cfg.py)."""
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.grub_cfg import check_grub_cfg, normal_entries
-from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import CmdlineError
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.grub_cfg import check_grub_cfg, normal_entries
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.arguments import CmdlineError
 
 GRUB_CFG = """menuentry 'Debian GNU/Linux' --class debian $menuentry_id_option 'gnulinux-simple-1' {
 \tlinux\t/boot/vmlinuz-6.12 root=UUID=1 ro quiet iommu=pt

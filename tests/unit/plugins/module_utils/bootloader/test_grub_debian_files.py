@@ -9,9 +9,9 @@ import shutil
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.grub_defaults import GrubDefaults
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.grub_static import static_values
-from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import CmdlineError
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.grub_defaults import GrubDefaults
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.grub_static import static_values
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.arguments import CmdlineError
 from tests.unit.module_runner import run_module
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -1,11 +1,11 @@
-"""Editing /etc/default/grub and its drop-ins (module_utils/bootloader/grub_defaults.py)."""
+"""Editing /etc/default/grub and its drop-ins (module_utils/_kernel_cmdline/bootloaders/grub_defaults.py)."""
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.grub_defaults import GrubDefaults
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.grub import grub_cfg_path
-from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import CmdlineError
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.grub_defaults import GrubDefaults
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.grub import grub_cfg_path
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.arguments import CmdlineError
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SysRoot
 
 DEBIAN = (
     "# If you change this file or any /etc/default/grub.d/*.cfg file,\n"

@@ -23,8 +23,8 @@ import tempfile
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.grub_defaults import GrubDefaults
-from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import plan_cmdline_change
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.grub_defaults import GrubDefaults
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.arguments import plan_cmdline_change
 from tests.simulation import simulated_boot
 from tests.simulation.scratch_host import make_scratch_host
 from tests.unit.module_runner import ModuleFailed, run_module

@@ -1,14 +1,14 @@
-"""A real /bin/sh decides what the GRUB defaults say (module_utils/bootloader/grub_shell.py)."""
+"""A real /bin/sh decides what the GRUB defaults say (module_utils/_kernel_cmdline/bootloaders/grub_shell.py)."""
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.grub_shell import (
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.grub_shell import (
     check_parser_matches_shell,
     shell_values,
 )
-from ansible_collections.inferops.amd.plugins.module_utils.command_runner import CommandRunner
-from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import CmdlineError
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._host.command_runner import CommandRunner
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.arguments import CmdlineError
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SysRoot
 from tests.unit.plugins.module_utils.test_command_runner import real_run_command
 
 

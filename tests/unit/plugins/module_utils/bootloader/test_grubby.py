@@ -1,13 +1,13 @@
-"""Reading grubby's view of the BLS entries and building its arguments (module_utils/bootloader/grubby.py)."""
+"""Reading grubby's view of the BLS entries and building its arguments (module_utils/_kernel_cmdline/bootloaders/grubby.py)."""
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.grubby import (
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.grubby import (
     entry_arguments,
     parse_grubby_info,
     tool_arguments,
 )
-from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import CmdlineError, refuse_spaces
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.arguments import CmdlineError, refuse_spaces
 
 # grubby-bls --info=ALL on a Rocky Linux 9 host (public output): one block per entry. on a Rocky Linux 9 host (public output): one block per entry.
 GRUBBY_INFO = """index=0

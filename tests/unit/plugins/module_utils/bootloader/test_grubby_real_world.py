@@ -2,7 +2,7 @@
 
 import os
 
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.grubby import entry_arguments, parse_grubby_info
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.grubby import entry_arguments, parse_grubby_info
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GRUBBY = os.path.join(HERE, "..", "..", "..", "..", "fixtures", "real_world", "grubby")

@@ -1,9 +1,9 @@
-"""kernelstub's configuration file (module_utils/bootloader/kernelstub.py)."""
+"""kernelstub's configuration file (module_utils/_kernel_cmdline/bootloaders/kernelstub.py)."""
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.kernelstub import parse_kernelstub_config
-from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import CmdlineError
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.kernelstub import parse_kernelstub_config
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.arguments import CmdlineError
 
 
 def test_kernelstub_configuration_user_options():

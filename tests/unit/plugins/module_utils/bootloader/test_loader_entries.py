@@ -1,6 +1,6 @@
-"""Boot Loader Specification type #1 entries (module_utils/bootloader/loader_entries.py)."""
+"""Boot Loader Specification type #1 entries (module_utils/_kernel_cmdline/bootloaders/loader_entries.py)."""
 
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.loader_entries import LoaderEntry
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.loader_entries import LoaderEntry
 
 KERNEL_INSTALL = ("# Boot Loader Specification type#1 entry\n"
                   "# File created by /usr/lib/kernel/install.d/90-loaderentry.install (systemd 257)\n"
@@ -45,12 +45,12 @@ import os  # noqa: E402
 
 import pytest  # noqa: E402
 
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.loader_entries import (  # noqa: E402
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.loader_entries import (  # noqa: E402
     read_entries,
     split_boot_counter,
 )
-from ansible_collections.inferops.amd.plugins.module_utils.config_text import decode, encode  # noqa: E402
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot  # noqa: E402
+from ansible_collections.inferops.amd.plugins.module_utils._host.config_text import decode, encode  # noqa: E402
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SysRoot  # noqa: E402
 
 SYSTEMD_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "fixtures", "real_world", "systemd")
 # An entry as a Windows editor and a Latin-1 locale leave it: CRLF, "Arch Linux (réglé)" in Latin-1,
@@ -109,6 +109,6 @@ def test_a_counted_entry_has_the_id_of_its_uncounted_name(name):
 
 
 def test_a_fallback_with_a_counter_is_still_a_fallback_and_a_default_glob_matches_the_id():
-    from ansible_collections.inferops.amd.plugins.module_utils.bootloader.loader_entries import is_default
+    from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.loader_entries import is_default
     assert LoaderEntry("/boot/loader/entries/arch-fallback+3.conf", "title Arch\n").is_fallback
     assert is_default(LoaderEntry("/boot/loader/entries/arch+2-1.conf", "title Arch\n"), "arch.conf")

@@ -20,14 +20,14 @@ from unittest import mock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.argument_lines import (
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.argument_lines import (
     edit_argument_lines,
     flatten,
 )
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.loader_entries import LoaderEntry
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.systemd_boot import BootloaderSystemdBoot
-from ansible_collections.inferops.amd.plugins.module_utils.config_text import decode, encode
-from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import (
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.loader_entries import LoaderEntry
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.systemd_boot import BootloaderSystemdBoot
+from ansible_collections.inferops.amd.plugins.module_utils._host.config_text import decode, encode
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.arguments import (
     CmdlineError,
     managed_raw,
     missing_or_lost,

@@ -1,20 +1,20 @@
-"""systemd-boot's helpers (module_utils/bootloader/systemd_boot.py): UKI evidence, install.conf, tries, cmdline bytes."""
+"""systemd-boot's helpers (module_utils/_kernel_cmdline/bootloaders/systemd_boot.py): UKI evidence, install.conf, tries, cmdline bytes."""
 
 import json
 import os
 
 import pytest
 
-from ansible_collections.inferops.amd.plugins.module_utils.bootloader.systemd_boot import (
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.systemd_boot import (
     boot_counter,
     install_layout,
     kernel_install_entry_name,
     render_cmdline_file,
     uki_evidence,
 )
-from ansible_collections.inferops.amd.plugins.module_utils.config_text import decode, encode
-from ansible_collections.inferops.amd.plugins.module_utils.kernel_cmdline import CmdlineError
-from ansible_collections.inferops.amd.plugins.module_utils.sysroot import SysRoot
+from ansible_collections.inferops.amd.plugins.module_utils._host.config_text import decode, encode
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.arguments import CmdlineError
+from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import SysRoot
 
 
 def tree(tmp_path, files):
