@@ -206,6 +206,7 @@ from ansible_collections.inferops.amd.plugins.module_utils._systemd import units
 from ansible_collections.inferops.amd.plugins.module_utils._host.command_runner import TOOL_FOLDERS, CommandError
 from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import module_sysroot, with_sysroot_option
 
+
 class Run:
     """One run's inputs and what it found: the requested limits, the tool, its table, the plans."""
 
