@@ -74,12 +74,16 @@ _value:
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
+from jinja2 import Undefined
 
 from ansible_collections.inferops.amd.plugins.plugin_utils.knob_report import KnobReportError
 from ansible_collections.inferops.amd.plugins.plugin_utils.knob_report import verify_failures as failures_of
 
 
 def verify_failures(results, kernel_args=None):
+    if isinstance(results, Undefined):
+        # an undefined input (a register that did not run, a linter templating statically) stays undefined
+        results._fail_with_undefined_error()  # pylint: disable=protected-access
     if not isinstance(results, Mapping):
         raise AnsibleFilterError("verify_failures: the input must map knob kinds to registered results, got %s"
                                  % type(results).__name__)

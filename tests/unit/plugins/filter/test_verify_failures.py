@@ -30,3 +30,13 @@ def test_bad_input_is_a_filter_error_naming_what_is_expected():
         verify_failures([{"changed": True}])
     with pytest.raises(AnsibleFilterError, match="verify_failures: unknown knob kind 'turbo'"):
         verify_failures({"turbo": {"changed": True}})
+
+
+def test_an_undefined_input_stays_undefined():
+    """A register that did not run (or a linter templating statically) is undefined, not a wrong type."""
+    import jinja2
+    from ansible_collections.inferops.amd.plugins.filter.reboot_reasons import reboot_reasons
+    with pytest.raises(jinja2.UndefinedError):
+        verify_failures(jinja2.StrictUndefined(name="__checks"))
+    with pytest.raises(jinja2.UndefinedError):
+        reboot_reasons(jinja2.StrictUndefined(name="__cmdline"))
