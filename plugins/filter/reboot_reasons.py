@@ -58,13 +58,12 @@ _value:
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
-from jinja2 import Undefined
 
 from ansible_collections.inferops.amd.plugins.plugin_utils.knob_report import reboot_reasons as reasons_of
 
 
 def reboot_reasons(result, kernel_args=None):
-    if isinstance(result, Undefined):
+    if not isinstance(result, Mapping) and hasattr(result, '_fail_with_undefined_error'):
         # an undefined input (a register that did not run, a linter templating statically) stays undefined
         result._fail_with_undefined_error()  # pylint: disable=protected-access
     if not isinstance(result, Mapping):

@@ -74,14 +74,13 @@ _value:
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
-from jinja2 import Undefined
 
 from ansible_collections.inferops.amd.plugins.plugin_utils.knob_report import KnobReportError
 from ansible_collections.inferops.amd.plugins.plugin_utils.knob_report import verify_failures as failures_of
 
 
 def verify_failures(results, kernel_args=None):
-    if isinstance(results, Undefined):
+    if not isinstance(results, Mapping) and hasattr(results, '_fail_with_undefined_error'):
         # an undefined input (a register that did not run, a linter templating statically) stays undefined
         results._fail_with_undefined_error()  # pylint: disable=protected-access
     if not isinstance(results, Mapping):
