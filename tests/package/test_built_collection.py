@@ -32,9 +32,11 @@ FQCN = NAMESPACE + "." + NAME
 # The playbooks run by FQCN against the scratch host: one list, add new ones here.
 PLAYBOOKS = ["site"]
 
-# Paths that are development or test machinery and must not be in the tarball.
+# Paths that are development or test machinery and must not be in the tarball (molecule's scenarios live in
+# extensions/molecule/, the collection layout of molecule 26; molecule/ is the layout before it).
 NOT_SHIPPED = ("run.sh", ".gitignore", "Makefile", "ansible.cfg", "requirements.txt", "execution-environment.yml",
-               "inventory/simulated", "tests", "molecule", ".ci", ".venv", ".build", "changelogs/fragments")
+               "inventory/simulated", "tests", "extensions/molecule", "molecule", ".ci", ".venv", ".build",
+               "changelogs/fragments")
 # Plugin folders without plugins of their own that ansible-doc documents.
 UNDOCUMENTED_PLUGIN_DIRS = ("module_utils", "doc_fragments", "action", "plugin_utils")
 

@@ -14,7 +14,7 @@ import json
 UNIT = "ollama.service"
 DROPINS = "/etc/systemd/system/%s.d" % UNIT
 STAND_IN = """#!/bin/sh
-# Stand-in for the ollama executable (molecule/default/tests/test_vm_ollama_service.py).
+# Stand-in for the ollama executable (extensions/molecule/default/tests/test_vm_ollama_service.py).
 case "$1" in
   --version|-v) echo "ollama version is 0.32.15" ;;
   serve) exec sleep infinity ;;
