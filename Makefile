@@ -1,7 +1,10 @@
 # inferops.amd: set-up, the demo (main job), tests and benchmarks.
 # Everything a fresh Debian machine needs is installed from here.
 SHELL := /bin/bash
-PYTHON ?= python3
+comma := ,
+# The development venv's interpreter (run.sh finds one and passes it; requirements.txt pins for it).
+PYTHON ?= python3.13
+VENV_PYTHON := 3.13
 VENV := .venv
 BIN := $(VENV)/bin
 COLLECTION_LINK := .build/collections/ansible_collections/inferops/amd
@@ -13,9 +16,14 @@ COLLECTION_VERSION = $(shell sed -n 's/^version: *//p' galaxy.yml)
 cost = SECONDS=0; $(1); rc=$$?; echo "make $@$(if $(2), $(2)): $$SECONDS s (exit $$rc)"; exit $$rc
 
 .PHONY: setup system-packages demo test lint sanity unit integration vm vm-systemd-boot bench clean \
-	matrix matrix-ci package ee docs changelog bench-fleet llama-server
+	matrix matrix-ci matrix-prerelease package ee ee-base docs changelog bench-fleet bench-mitogen llama-server
 
+# A venv of another Python (an older checkout's) is replaced, not upgraded in place.
 $(BIN)/ansible-playbook: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != ($(subst .,$(comma),$(VENV_PYTHON))))' || \
+		{ echo "make: $(PYTHON) is not Python $(VENV_PYTHON) (sh run.sh finds one; or make PYTHON=/path/to/python$(VENV_PYTHON))" >&2; exit 1; }
+	@if [ -x $(BIN)/python ] && ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != ($(subst .,$(comma),$(VENV_PYTHON))))'; then \
+		echo "make: $(VENV) is not Python $(VENV_PYTHON); rebuilding it"; rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
@@ -54,17 +62,33 @@ matrix: setup
 matrix-ci: setup
 	@$(call cost,$(BIN)/python tests/matrix/matrix.py --ci)
 
-## package: the built tarball installed into a clean collections path, by FQCN; the EE's build context.
-package: setup
-	@$(call cost,$(BIN)/python -m pytest -q tests/package)
+## matrix-prerelease: the same on the release candidates under `prerelease:` in matrix.yml (not in `make test`).
+matrix-prerelease: setup
+	@$(call cost,$(BIN)/python tests/matrix/matrix.py --prerelease)
 
-## ee: the execution environment's build context in .build/ee/context (no container engine needed).
+## package: the built tarball installed into a clean collections path, by FQCN; galaxy-importer on it; the EE
+## image built with podman and run (INFEROPS_REQUIRE_EE: the EE tests fail, not skip, without podman).
+package: setup
+	@$(call cost,INFEROPS_REQUIRE_EE=1 $(BIN)/python -m pytest -q tests/package)
+
+## ee: the execution environment image localhost/inferops-amd-ee:VERSION, built by ansible-builder with podman
+## FROM a Debian base made here (ee-base; no registry), or FROM EE_BASE_IMAGE=docker.io/library/debian:trixie
+## (pulled); context and build log in .build/ee (docs/awx.md). Without podman: only the build context.
 ee: setup
 	rm -rf .build/ee && mkdir -p .build/ee
-	$(BIN)/ansible-galaxy collection build --output-path .build/ee .
-	cp .build/ee/inferops-amd-$(COLLECTION_VERSION).tar.gz .build/ee/inferops-amd.tar.gz
-	$(BIN)/ansible-builder create -f execution-environment.yml -c .build/ee/context
-	@echo "make ee: build the image with: podman build -t inferops-amd-ee .build/ee/context"
+	@if command -v podman >/dev/null 2>&1; then \
+		$(call cost,$(BIN)/python tests/ee/ee_build.py build --work .build/ee --tag localhost/inferops-amd-ee:$(COLLECTION_VERSION)$(if $(EE_BASE_IMAGE), --base-image $(EE_BASE_IMAGE))); \
+	else \
+		$(BIN)/ansible-galaxy collection build --output-path .build/ee . && \
+		cp .build/ee/inferops-amd-$(COLLECTION_VERSION).tar.gz .build/ee/inferops-amd.tar.gz && \
+		$(BIN)/ansible-builder create -f execution-environment.yml -c .build/ee/context && \
+		echo "make ee: podman is not installed: rendered the build context only (.build/ee/context);" \
+			"apt-get install podman runc debootstrap to build the image"; \
+	fi
+
+## ee-base: only the Debian base image of `make ee` (debootstrap -> podman import), cached in /var/cache/inferops-ee.
+ee-base: setup
+	@$(call cost,$(BIN)/python tests/ee/ee_build.py base)
 
 ## docs: the collection's documentation site (antsibull-docs + Sphinx); open .build/docs/html/index.html.
 docs: setup
@@ -90,7 +114,7 @@ llama-server: setup
 integration: setup llama-server
 	INFEROPS_REQUIRE_LLAMA_SERVER=1 $(BIN)/python -m pytest -q tests/integration
 
-## vm: the molecule scenarios on real VMs: default and vm_grub_failure (GRUB/BIOS; plain `molecule test` runs default), vm_systemd_boot (UEFI).
+## vm: the molecule scenarios (extensions/molecule/) on real VMs: default and vm_grub_failure (GRUB/BIOS), vm_systemd_boot (UEFI); one by hand: bash tests/vm/molecule.sh test -s NAME.
 vm: setup
 	bash tests/vm/run.sh
 
@@ -104,6 +128,11 @@ bench: setup
 ## bench-fleet: site.yml over 7, 25 and 50 simulated hosts next to a one-task play, BENCH_RUNS (3) times each (minutes; CPU heavy).
 bench-fleet: setup
 	INFEROPS_SIMULATION=1 ANSIBLE_CONNECTION_PLUGINS=$(CURDIR)/tests/simulation/connection_plugins $(BIN)/python tests/bench/bench_fleet.py --hosts $(or $(BENCH_HOSTS),7 25 50) --runs $(or $(BENCH_RUNS),3) --write docs/benchmarks.md
+
+## bench-mitogen: site.yml with mitogen's strategy against ansible-core's linear one, BENCH_HOSTS (50) simulated hosts,
+## BENCH_RUNS (1) re-runs each; installs the pinned mitogen into /var/cache/inferops-mitogen (docs/mitogen.md).
+bench-mitogen: setup
+	INFEROPS_SIMULATION=1 ANSIBLE_CONNECTION_PLUGINS=$(CURDIR)/tests/simulation/connection_plugins $(BIN)/python tests/bench/bench_fleet.py --strategy mitogen_linear --hosts $(or $(BENCH_HOSTS),50) --runs $(or $(BENCH_RUNS),1) --write docs/benchmarks.md
 
 clean:
 	rm -rf .build .pytest_cache tests/output changelogs/.plugin-cache.yaml

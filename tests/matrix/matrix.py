@@ -10,13 +10,17 @@ rebuilt only when that file or the interpreter changes.  In it:
 * ``unit``: pytest tests/unit;
 * ``lint``: ansible-lint --profile production, once per ansible-core in a run
   (with --ci, not for the core of the Python running this script: `make lint`
-  lints with that one).
+  lints with that one);
+
+With --ci, the pair of the Python running this script (.venv's, ansible-core and
+Python alike) skips ``unit``: `make unit` runs the same tests there.  The cores
+under ``prerelease:`` (release candidates) are tested only with --prerelease.
 
 Before testing a pair it checks the matrix against the pair's own ansible-test:
 the Python must be one of its CONTROLLER_PYTHON_VERSIONS, and every supported
 Python of the candidates must be in the matrix.  Every step prints its cost.
 
-Usage: python tests/matrix/matrix.py [--ci | --pairs 2.17-py3.11 ...] [--steps lint,sanity,unit] [--list]
+Usage: python tests/matrix/matrix.py [--ci | --prerelease | --pairs 2.19-py3.11 ...] [--steps lint,sanity,unit] [--list]
 """
 
 import argparse
@@ -59,11 +63,12 @@ class Pair:
         return "%s-py%s" % (self.core, self.python)
 
 
-def load_matrix(path=MATRIX_FILE):
+def load_matrix(path=MATRIX_FILE, section="ansible_core"):
+    """The matrix and its pairs of ``section``: ansible_core (released cores) or prerelease."""
     with open(path, "r", encoding="utf-8") as handle:
         matrix = yaml.safe_load(handle)
     pairs = [Pair(core, python, os.path.join(HERE, entry["requirements"]))
-             for core, entry in matrix["ansible_core"].items() for python in entry["pythons"]]
+             for core, entry in (matrix.get(section) or {}).items() for python in entry["pythons"]]
     return matrix, pairs
 
 
@@ -139,7 +144,7 @@ def check_support(pair, venv, matrix):
     if not found["core"].startswith(pair.core + "."):
         raise SystemExit("%s: the venv has ansible-core %s (check %s)" % (pair.name, found["core"], pair.requirements))
     supported = [python for python in matrix["pythons"] if python in found["controller"]]
-    listed = matrix["ansible_core"][pair.core]["pythons"]
+    listed = dict(matrix.get("prerelease") or {}, **matrix["ansible_core"])[pair.core]["pythons"]
     if pair.python not in found["controller"] or sorted(listed) != sorted(supported):
         raise SystemExit("%s: ansible-test %s supports controller Pythons %s; of %s the matrix must list %s, it lists %s"
                          % (pair.name, found["core"], ", ".join(found["controller"]), ", ".join(matrix["pythons"]),
@@ -157,7 +162,7 @@ def step_command(step, pair, venv):
     return [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/unit"]
 
 
-def run_pair(pair, steps, matrix, cache, linted_cores, results):
+def run_pair(pair, steps, matrix, cache, linted_cores, results, unit_done=()):
     started = time.time()
     venv, built = ensure_venv(pair, cache)
     core = check_support(pair, venv, matrix)
@@ -169,6 +174,9 @@ def run_pair(pair, steps, matrix, cache, linted_cores, results):
             if pair.core in linted_cores:
                 continue
             linted_cores.add(pair.core)
+        if step == "unit" and pair.name in unit_done:
+            print("matrix: %s unit: skipped, `make unit` runs it in .venv" % pair.name, flush=True)
+            continue
         began = time.time()
         command = step_command(step, pair, venv)
         print("+ %s" % " ".join(command), flush=True)
@@ -188,11 +196,16 @@ def print_summary(results, total):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ci", action="store_true", help="only the pairs listed under ci: in matrix.yml")
-    parser.add_argument("--pairs", nargs="+", metavar="CORE-pyPYTHON", help="only these pairs (e.g. 2.18-py3.12)")
+    parser.add_argument("--prerelease", action="store_true", help="the release candidates under prerelease: in matrix.yml")
+    parser.add_argument("--pairs", nargs="+", metavar="CORE-pyPYTHON", help="only these pairs (e.g. 2.20-py3.12)")
     parser.add_argument("--steps", default=",".join(STEPS), help="comma-separated subset of %s" % ",".join(STEPS))
     parser.add_argument("--list", action="store_true", help="print the pairs and exit")
     args = parser.parse_args(argv)
-    matrix, pairs = load_matrix()
+    if args.prerelease and (args.ci or args.pairs):
+        parser.error("--prerelease takes no --ci or --pairs")
+    matrix, pairs = load_matrix(section="prerelease" if args.prerelease else "ansible_core")
+    if args.prerelease and not pairs:
+        parser.error("matrix.yml lists no prerelease core")
     if args.ci:
         pairs = select_pairs(pairs, matrix["ci"])
     elif args.pairs:
@@ -207,13 +220,17 @@ def main(argv=None):
     started = time.time()
     results = []
     linted_cores = set()
+    unit_done = ()
     if args.ci:
-        # In CI `make lint` has run ansible-lint with the core of .venv, the one running this script.
+        # In CI `make lint` has run ansible-lint with the core of .venv, the one running this script,
+        # and `make unit` the unit tests on .venv's pair.
         from ansible.release import __version__ as own_core
-        linted_cores.add(".".join(own_core.split(".")[:2]))
+        own = ".".join(own_core.split(".")[:2])
+        linted_cores.add(own)
+        unit_done = ("%s-py%d.%d" % ((own,) + tuple(sys.version_info[:2])),)
     try:
         for pair in pairs:
-            run_pair(pair, steps, matrix, cache, linted_cores, results)
+            run_pair(pair, steps, matrix, cache, linted_cores, results, unit_done)
     finally:
         print_summary(results, time.time() - started)
     failed = [(result[0], result[1]) for result in results if not result[2]]

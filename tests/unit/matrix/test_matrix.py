@@ -23,6 +23,41 @@ def test_every_core_pins_its_own_ansible_core():
         assert len(pins) == 1 and pins[0].startswith("ansible-core==%s." % pair.core), (pair.name, pins)
 
 
+def test_release_candidates_stay_apart_from_the_released_cores():
+    spec, candidates = matrix.load_matrix(section="prerelease")
+    released = matrix.load_matrix()[1]
+    for pair in candidates:
+        assert pair.core not in spec["ansible_core"], pair.name
+        with open(pair.requirements, "r", encoding="utf-8") as handle:
+            pins = [line.strip() for line in handle if line.startswith("ansible-core==")]
+        assert len(pins) == 1 and pins[0].startswith("ansible-core==%s." % pair.core), (pair.name, pins)
+    assert not set(spec["ci"]) & set(pair.name for pair in candidates)
+    assert set(spec["ci"]) <= set(pair.name for pair in released)
+
+
+def test_ci_skips_only_the_unit_step_of_the_pair_make_unit_runs(monkeypatch):
+    spec, pairs = matrix.load_matrix()
+    oldest, newest = matrix.select_pairs(pairs, spec["ci"])
+    monkeypatch.setattr(matrix, "ensure_venv", lambda pair, cache: ("/venv/" + pair.name, False))
+    monkeypatch.setattr(matrix, "check_support", lambda pair, venv, spec: pair.core + ".0")
+    ran = []
+
+    class Done:
+        returncode = 0
+
+    def fake_run(command, **_kwargs):
+        ran.append(command)
+        return Done()
+    monkeypatch.setattr(matrix.subprocess, "run", fake_run)
+    results = []
+    for pair in (oldest, newest):
+        matrix.run_pair(pair, ["sanity", "unit"], spec, "/cache", set(), results, unit_done=(newest.name,))
+    assert [(name, step) for name, step, _passed, _seconds in results] == [
+        (oldest.name, "venv (cached)"), (oldest.name, "sanity"), (oldest.name, "unit"),
+        (newest.name, "venv (cached)"), (newest.name, "sanity")]
+    assert [command[-1] for command in ran if "pytest" in command] == ["tests/unit"]
+
+
 def test_ci_runs_the_oldest_and_the_newest_pair():
     spec, pairs = matrix.load_matrix()
     ordered = sorted(pairs, key=lambda pair: (version_key(pair.core), version_key(pair.python)))
@@ -38,7 +73,7 @@ def test_requires_ansible_starts_at_the_oldest_tested_core():
 
 def test_unknown_pair_is_refused_with_the_known_ones():
     pairs = matrix.load_matrix()[1]
-    with pytest.raises(SystemExit, match="unknown matrix pair.*2.16-py3.11.*known: 2.17-py3.11"):
+    with pytest.raises(SystemExit, match="unknown matrix pair.*2.16-py3.11.*known: 2.19-py3.11"):
         matrix.select_pairs(pairs, ["2.16-py3.11"])
 
 
