@@ -68,9 +68,8 @@ def gfx_target_name(version):
 
 # gfx targets of APUs: an unknown device id with one of these is integrated (gfx902, gfx90c, gfx1013,
 # gfx1033, gfx1035, gfx1036, gfx1103, gfx1150, gfx1151, gfx1152, gfx700, gfx801).
-INTEGRATED_GFX_TARGETS = tuple(sorted(set(
-    [gfx_target_name(KFD_TARGET_OF_GC_IP[gc]) for gc in APU_GC_IP_VERSIONS]
-    + [gfx_target_name(version) for version in APU_PRE_DISCOVERY_KFD_TARGETS])))
+INTEGRATED_GFX_TARGETS = tuple(sorted(set(gfx_target_name(KFD_TARGET_OF_GC_IP[gc]) for gc in APU_GC_IP_VERSIONS).union(
+    gfx_target_name(version) for version in APU_PRE_DISCOVERY_KFD_TARGETS)))
 
 
 def is_integrated(device_id, gfx_target):
@@ -166,8 +165,7 @@ def active_power_profile(root, bdf):
 def list_amd_gpus(root):
     """PCI addresses of every AMD display device."""
     return [bdf for bdf in pci_devices.list_addresses(root)
-            if root.read_value("%s/vendor" % pci_devices.device_path(bdf)) == AMD_VENDOR_ID
-            and pci_devices.is_display(root, bdf)]
+            if root.read_value("%s/vendor" % pci_devices.device_path(bdf)) == AMD_VENDOR_ID and pci_devices.is_display(root, bdf)]
 
 
 def describe_gpu(root, bdf, gfx_targets):

@@ -154,8 +154,7 @@ def _is_count(value):
 
 
 def _is_amount(value):
-    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-            and value >= 0)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
 
 
 def _show(value, limit=100):

@@ -283,8 +283,8 @@ def missing_or_lost(actual, wanted, present, absent):
         problems.append("managed arguments are %s instead of %s" % (
             join_cmdline(managed_raw(actual, present, absent)) or "(none)",
             join_cmdline(managed_raw(wanted, present, absent)) or "(none)"))
-    lost = [arg for arg in wanted if not any(same_argument(arg, have) for have in actual)
-            and not managed_raw([arg], present, absent)]
+    lost = [arg for arg in wanted
+            if not any(same_argument(arg, have) for have in actual) and not managed_raw([arg], present, absent)]
     if lost:
         problems.append("lost %s" % join_cmdline(lost))
     return "; ".join(problems)

@@ -75,15 +75,15 @@ def released(owners, owner, present):
     """Arguments ``owner`` recorded that its request no longer names, and no other owner records."""
     others = [arg for name, args in owners.items() if name != owner for arg in args]
     wanted = set(argument_key(arg) for arg in present)
-    return [arg for arg in owners.get(owner, []) if argument_key(arg) not in wanted and
-            not any(same_argument(arg, other) for other in others)]
+    return [arg for arg in owners.get(owner, [])
+            if argument_key(arg) not in wanted and not any(same_argument(arg, other) for other in others)]
 
 
 def updated_owners(owners, owner, present, added, before):
     """The record after a run: what the owner added now, plus what it had and still asks for."""
     kept = [arg for arg in owners.get(owner, []) if any(same_argument(arg, want) for want in present)]
-    new = [arg for arg in added if any(same_argument(arg, want) for want in present)
-           and not any(same_argument(arg, old) for old in before)]
+    new = [arg for arg in added
+           if any(same_argument(arg, want) for want in present) and not any(same_argument(arg, old) for old in before)]
     return with_owner(owners, owner, kept + [arg for arg in new if not any(same_argument(arg, have) for have in kept)])
 
 

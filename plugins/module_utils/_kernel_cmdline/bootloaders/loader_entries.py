@@ -122,8 +122,8 @@ class LoaderEntry:
 
 def boot_roots(root):
     """The folders holding loader/ (ESP, XBOOTLDR), in systemd's search order."""
-    return [path for path in BOOT_ROOTS if root.exists(path + "/loader/loader.conf") or
-            root.is_dir(path + "/loader/entries")]
+    return [path for path in BOOT_ROOTS
+            if root.exists(path + "/loader/loader.conf") or root.is_dir(path + "/loader/entries")]
 
 
 def read_entries(root):

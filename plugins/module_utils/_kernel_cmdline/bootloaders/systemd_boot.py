@@ -192,8 +192,8 @@ def entry_token(root):
 
 def written_by_kernel_install(entry, token):
     """Header, or the name kernel-install gives: ``<token>-<version>.conf`` once the boot counter is taken off."""
-    return entry.by_kernel_install or (token is not None and entry.fields.get("version") is not None and
-                                       entry.id == "%s-%s.conf" % (token, entry.fields["version"]))
+    version = entry.fields.get("version")
+    return entry.by_kernel_install or (token is not None and version is not None and entry.id == "%s-%s.conf" % (token, version))
 
 
 def boot_counter(root):
@@ -246,8 +246,8 @@ class BootloaderSystemdBoot(Bootloader):
         token = entry_token(root)
         self.installed = [entry for entry in self.entries if written_by_kernel_install(entry, token)]
         pattern = default_pattern(root)
-        self.by_hand = [entry for entry in self.entries if entry not in self.installed and
-                        (not entry.is_fallback or is_default(entry, pattern))]
+        self.by_hand = [entry for entry in self.entries
+                        if entry not in self.installed and (not entry.is_fallback or is_default(entry, pattern))]
         self.default = next((entry for entry in self.entries if is_default(entry, pattern)), None)
         # kernel-install entry path -> the name kernel-install writes it under now (boot counter)
         self.rewritten = {}
