@@ -74,6 +74,8 @@ RUNS = 3
 # The simulated host's marker (tests/simulation/sysfs.py: MARKER) and the stand-in Ollama's lifetime there.
 MARKER = ".inferops-simulation.json"
 OLLAMA_LIFETIME = 6 * 3600
+# The 1-minute load average at the end of each ansible-playbook run: what else shared the cores.
+LOADS = []
 # mitogen: a pinned release, installed outside the repository and the venv; never a dependency.
 MITOGEN_VERSION = "0.3.54"
 MITOGEN_CACHE = os.environ.get("INFEROPS_MITOGEN_CACHE") or "/var/cache/inferops-mitogen"
@@ -134,6 +136,7 @@ def run_playbook(command, env, counter):
     start = time.perf_counter()
     proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
+    LOADS.append(os.getloadavg()[0])
     with open(counter) as handle:
         executions = len(handle.readlines())
     if proc.returncode != 0:
@@ -366,13 +369,14 @@ def main_mitogen(args):
             "one fresh fleet per strategy; the ping play and the idempotent re-run on the simulation's connection and on",
             "`local` (`-e ansible_connection=local`), each strategy, %s. mitogen" % (
                 "once each" if args.runs == 1 else "%d times each, in turns, medians shown" % args.runs),
-            "takes over `local` (its own connection plugin, one Python process kept for the runs' modules) and passes the",
-            "simulation's connection, a name it does not know, through to ansible-core: there it changes nothing.",
+            "takes over `local` (its own connection plugin: modules run in an interpreter it keeps, no interpreter start",
+            "each) and passes the simulation's connection, a name it does not know, through to ansible-core: it runs",
+            "none of those modules itself, but its strategy is still the one that drives the run.",
             "*Interpreter starts* are the module interpreter's starts, counted by a wrapper: one per module run without",
             "mitogen. Every run's results matched linear's host by host and task by task (status of every task start,",
             "and the recap). ansible-core printed: \"%s\"" % (deprecation or "no deprecation"),
-            "Machine: %s, %s cores, load average %.1f when it started and %.1f when it ended (other work shares" % (
-                platform.machine(), os.cpu_count(), load_before, os.getloadavg()[0]),
+            "Machine: %s, %s cores, 1-minute load average %.1f when it started, %.1f to %.1f at the ends of its runs"
+            " (other work shares" % (platform.machine(), os.cpu_count(), load_before, min(LOADS), max(LOADS)),
             "the cores: single runs move by 20 %% or more), Python %s, %s." % (
                 platform.python_version(), time.strftime("%Y-%m-%d")),
             "", result, ""])
