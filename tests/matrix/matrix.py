@@ -6,7 +6,8 @@ installed from the pinned tests/matrix/requirements-ansible-core-<core>.txt and
 rebuilt only when that file or the interpreter changes.  In it:
 
 * ``sanity``: tests/tools/run_sanity.py (ansible-test sanity --python <python>)
-  on a copy of the collection in .build/matrix/<pair>/;
+  on a copy of the collection in .build/matrix/<pair>/, without the tests a core's
+  ``sanity_skip`` names (each with its reason, printed);
 * ``unit``: pytest tests/unit;
 * ``lint``: ansible-lint --profile production, once per ansible-core in a run
   (with --ci, not for the core of the Python running this script: `make lint`
@@ -53,10 +54,12 @@ CONTROLLER_PYTHONS_PROBE = (
 
 
 class Pair:
-    def __init__(self, core, python, requirements):
+    def __init__(self, core, python, requirements, sanity_skip=None):
         self.core = core
         self.python = python
         self.requirements = requirements
+        # ansible-test sanity tests left out on this core, each with the reason matrix.yml gives
+        self.sanity_skip = dict(sanity_skip or {})
 
     @property
     def name(self):
@@ -67,8 +70,13 @@ def load_matrix(path=MATRIX_FILE, section="ansible_core"):
     """The matrix and its pairs of ``section``: ansible_core (released cores) or prerelease."""
     with open(path, "r", encoding="utf-8") as handle:
         matrix = yaml.safe_load(handle)
-    pairs = [Pair(core, python, os.path.join(HERE, entry["requirements"]))
+    pairs = [Pair(core, python, os.path.join(HERE, entry["requirements"]), entry.get("sanity_skip"))
              for core, entry in (matrix.get(section) or {}).items() for python in entry["pythons"]]
+    for pair in pairs:
+        unexplained = [test for test, reason in pair.sanity_skip.items() if not str(reason or "").strip()]
+        if unexplained:
+            raise SystemExit("%s: sanity_skip of %s in %s needs the reason as the value, e.g. {%s: why}"
+                             % (pair.name, ", ".join(unexplained), path, unexplained[0]))
     return matrix, pairs
 
 
@@ -158,7 +166,8 @@ def step_command(step, pair, venv):
         return [os.path.join(venv, "bin", "ansible-lint"), "--profile", "production", "--offline"]
     if step == "sanity":
         dest = os.path.join(REPO, ".build", "matrix", pair.name, "ansible_collections", "inferops", "amd")
-        return [python, os.path.join(REPO, "tests", "tools", "run_sanity.py"), dest]
+        skips = [word for test in sorted(pair.sanity_skip) for word in ("--skip-test", test)]
+        return [python, os.path.join(REPO, "tests", "tools", "run_sanity.py"), dest] + skips
     return [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/unit"]
 
 
@@ -177,6 +186,9 @@ def run_pair(pair, steps, matrix, cache, linted_cores, results, unit_done=()):
         if step == "unit" and pair.name in unit_done:
             print("matrix: %s unit: skipped, `make unit` runs it in .venv" % pair.name, flush=True)
             continue
+        if step == "sanity":
+            for test, reason in sorted(pair.sanity_skip.items()):
+                print("matrix: %s sanity: without %s: %s" % (pair.name, test, reason), flush=True)
         began = time.time()
         command = step_command(step, pair, venv)
         print("+ %s" % " ".join(command), flush=True)

@@ -71,12 +71,13 @@ def copy_collection(dest):
 
 
 def main(argv):
+    """argv: [DEST [ansible-test sanity options, e.g. --skip-test pylint]]."""
     dest = os.path.abspath(argv[0]) if argv else DEFAULT_DEST
     copy_collection(dest)
     seed_pip_bootstrap()
     python = "%d.%d" % sys.version_info[:2]
     command = [os.path.join(os.path.dirname(sys.executable), "ansible-test"), "sanity", "--local",
-               "--python", python, "--color", "no"]
+               "--python", python, "--color", "no"] + list(argv[1:])
     print("+ (cd %s && %s)" % (dest, " ".join(command)), flush=True)
     return subprocess.run(command, cwd=dest, check=False).returncode
 

@@ -117,3 +117,20 @@ def test_venv_is_reused_while_pins_and_interpreter_are_unchanged(tmp_path, monke
     assert matrix.ensure_venv(pair, str(tmp_path / "cache")) == (str(venv), True)
     assert ran[0] == [str(interpreter), "-m", "venv", str(venv)]
     assert ["install", "-r", str(pins)] == ran[1][-3:]
+
+
+def test_a_skipped_sanity_test_is_passed_to_ansible_test_and_needs_a_reason(tmp_path):
+    spec = tmp_path / "matrix.yml"
+    spec.write_text('pythons: ["3.13"]\nansible_core:\n  "2.21":\n    requirements: r.txt\n    pythons: ["3.13"]\n'
+                    '    sanity_skip: {pylint: "its requirements are out of reach"}\n')
+    pair = matrix.load_matrix(str(spec))[1][0]
+    command = matrix.step_command("sanity", pair, "/venv")
+    assert command[-2:] == ["--skip-test", "pylint"]
+    assert pair.sanity_skip == {"pylint": "its requirements are out of reach"}
+    spec.write_text(spec.read_text().replace('"its requirements are out of reach"', '""'))
+    with pytest.raises(SystemExit, match="sanity_skip of pylint .* needs the reason"):
+        matrix.load_matrix(str(spec))
+
+
+def test_the_released_cores_skip_no_sanity_test():
+    assert all(not pair.sanity_skip for pair in matrix.load_matrix()[1])
