@@ -70,6 +70,7 @@ exec "%s" "$@"
 SECTION = "## Fleet: site.yml against a one-task play"
 CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callback_plugins")
 CONNECTION_PLUGINS = os.path.join(REPO, "tests", "simulation", "connection_plugins")
+FLEET_PY = [sys.executable, os.path.join(REPO, "tests", "simulation", "fleet.py")]
 RUNS = 3
 # The simulated host's marker (tests/simulation/sysfs.py: MARKER) and the stand-in Ollama's lifetime there.
 MARKER = ".inferops-simulation.json"
@@ -110,22 +111,41 @@ def write_inventory(folder, hosts, counter):
     return os.path.join(folder, "hosts.yml")
 
 
-def reset_fleet(fleet_py, inventory, env, fleet):
-    """A fresh fleet whose stand-in Ollama servers outlive the benchmark (fleet.py stop ends them after it).
+class ScratchFleet:
+    """A scratch folder with `hosts` simulated hosts: their inventory and trees, the ping play, the runs' environment."""
 
-    The stand-in exits after its marker's ollama.lifetime (default 900 s, tests/simulation/tools/ollama) so
-    that a forgotten one never lingers; a benchmark runs longer than that, and a server gone mid-benchmark
-    would make a re-run start it again (changed) where the run before found it running.
-    """
-    subprocess.run(fleet_py + ["reset", inventory], env=env, check=True, capture_output=True)
-    for host in sorted(os.listdir(fleet)):
-        path = os.path.join(fleet, host, MARKER)
-        with open(path) as handle:
-            marker = json.load(handle)
-        if "ollama" in marker:
-            marker["ollama"]["lifetime"] = OLLAMA_LIFETIME
-            with open(path, "w") as handle:
-                json.dump(marker, handle, indent=2, sort_keys=True)
+    def __init__(self, hosts, prefix):
+        self.folder = tempfile.mkdtemp(prefix=prefix)
+        self.counter = os.path.join(self.folder, "module-runs")
+        self.inventory = write_inventory(self.folder, hosts, self.counter)
+        self.fleet = os.path.join(self.folder, "fleet")
+        self.env = fleet_env(self.folder, self.fleet)
+        self.ping = os.path.join(self.folder, "ping.yml")
+        with open(self.ping, "w") as handle:
+            handle.write(PING)
+        self.playbook = [os.path.join(BIN, "ansible-playbook"), "-i", self.inventory]
+
+    def reset(self):
+        """A fresh fleet whose stand-in Ollama servers outlive the benchmark (remove() stops them).
+
+        The stand-in exits after its marker's ollama.lifetime (default 900 s, tests/simulation/tools/ollama) so
+        that a forgotten one never lingers; a benchmark runs longer than that, and a server gone mid-benchmark
+        would make a re-run start it again (changed) where the run before found it running.
+        """
+        subprocess.run(FLEET_PY + ["reset", self.inventory], env=self.env, check=True, capture_output=True)
+        for host in sorted(os.listdir(self.fleet)):
+            path = os.path.join(self.fleet, host, MARKER)
+            with open(path) as handle:
+                marker = json.load(handle)
+            if "ollama" in marker:
+                marker["ollama"]["lifetime"] = OLLAMA_LIFETIME
+                with open(path, "w") as handle:
+                    json.dump(marker, handle, indent=2, sort_keys=True)
+
+    def remove(self):
+        """Power the fleet off (its services stop) and delete the folder."""
+        subprocess.run(FLEET_PY + ["stop", self.fleet], env=self.env, check=False, capture_output=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def run_playbook(command, env, counter):
@@ -163,27 +183,18 @@ def fleet_env(folder, fleet):
 
 
 def measure(hosts, runs=RUNS):
-    folder = tempfile.mkdtemp(prefix="inferops-bench-fleet-")
-    counter = os.path.join(folder, "module-runs")
-    inventory = write_inventory(folder, hosts, counter)
-    fleet = os.path.join(folder, "fleet")
-    env = fleet_env(folder, fleet)
-    fleet_py = [sys.executable, os.path.join(REPO, "tests", "simulation", "fleet.py")]
-    reset_fleet(fleet_py, inventory, env, fleet)
-    ping = os.path.join(folder, "ping.yml")
-    with open(ping, "w") as handle:
-        handle.write(PING)
-    playbook = [os.path.join(BIN, "ansible-playbook"), "-i", inventory]
+    scratch = ScratchFleet(hosts, "inferops-bench-fleet-")
+    scratch.reset()
+    site = scratch.playbook + ["playbooks/site.yml"]
     try:
-        first_s, first_runs, dummy = timed(playbook + ["playbooks/site.yml"], env, counter)
+        first_s, first_runs, dummy = timed(site, scratch.env, scratch.counter)
         pings, agains = [], []
         for dummy in range(runs):
-            pings.append(timed(playbook + [ping], env, counter)[0])
-            agains.append(timed(playbook + ["playbooks/site.yml"], env, counter))
+            pings.append(timed(scratch.playbook + [scratch.ping], scratch.env, scratch.counter)[0])
+            agains.append(timed(site, scratch.env, scratch.counter))
     finally:
-        subprocess.run(fleet_py + ["stop", fleet], env=env, check=False, capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
-    again_s, again_runs, again_starts = sorted(agains, key=lambda run: run[0])[len(agains) // 2]
+        scratch.remove()
+    again_s, again_runs, again_starts = median_run(agains)
     return {"hosts": hosts, "ping": sorted(pings)[len(pings) // 2], "first": first_s, "again": again_s,
             "pings": pings, "agains": [run[0] for run in agains],
             "first_runs": first_runs / float(hosts), "again_runs": again_runs / float(hosts),
@@ -252,17 +263,9 @@ def median_run(runs):
 def compare_strategies(hosts, runs=1):
     """site.yml and the ping play with linear and mitogen_linear on one fleet of `hosts` hosts (see the docstring)."""
     plugins = mitogen_strategy_plugins()
-    folder = tempfile.mkdtemp(prefix="inferops-bench-mitogen-")
-    counter = os.path.join(folder, "module-runs")
-    inventory = write_inventory(folder, hosts, counter)
-    fleet = os.path.join(folder, "fleet")
-    env = fleet_env(folder, fleet)
-    fleet_py = [sys.executable, os.path.join(REPO, "tests", "simulation", "fleet.py")]
-    ping = os.path.join(folder, "ping.yml")
-    with open(ping, "w") as handle:
-        handle.write(PING)
-    playbook = [os.path.join(BIN, "ansible-playbook"), "-i", inventory]
-    site = playbook + ["playbooks/site.yml"]
+    scratch = ScratchFleet(hosts, "inferops-bench-mitogen-")
+    env, counter = scratch.env, scratch.counter
+    site = scratch.playbook + ["playbooks/site.yml"]
     variants = [(connection, strategy) for connection, dummy in CONNECTIONS for strategy in STRATEGIES]
     extra = dict(CONNECTIONS)
     first, pings, agains = {}, dict((v, []) for v in variants), dict((v, []) for v in variants)
@@ -270,7 +273,7 @@ def compare_strategies(hosts, runs=1):
     try:
         # the first run on a fresh fleet with each strategy, on the simulation's connection (it reboots)
         for strategy in STRATEGIES:
-            reset_fleet(fleet_py, inventory, env, fleet)
+            scratch.reset()
             first[strategy] = run_playbook(site, strategy_env(env, strategy, plugins), counter)
             print("  %d hosts, first run, %s: %.1f s" % (hosts, strategy, first[strategy][0]), flush=True)
         # the re-runs on the fleet as the last first run left it, every variant in turns (reversed every other time)
@@ -278,14 +281,15 @@ def compare_strategies(hosts, runs=1):
             for variant in (variants if turn % 2 == 0 else variants[::-1]):
                 connection, strategy = variant
                 strategy_vars = strategy_env(env, strategy, plugins)
-                pings[variant].append(run_playbook(playbook + extra[connection] + [ping], strategy_vars, counter))
+                pings[variant].append(run_playbook(scratch.playbook + extra[connection] + [scratch.ping], strategy_vars,
+                                                   counter))
                 agains[variant].append(run_playbook(site + extra[connection], strategy_vars, counter))
                 print("  %d hosts, %s, %s: ping %.1f s, re-run %.1f s" % (
                     hosts, connection, strategy, pings[variant][-1][0], agains[variant][-1][0]), flush=True)
     finally:
-        subprocess.run(fleet_py + ["stop", fleet], env=env, check=False, capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
-    # every run against linear's first run of its kind on the same connection kind
+        scratch.remove()
+    # the first runs against each other; every ping play and re-run against linear's first one on the
+    # simulation's connection
     problems = ["first run: " + line for line in result_differences(first["linear"][2], first["mitogen_linear"][2])]
     for kind, record in (("ping play", pings), ("re-run", agains)):
         reference = record[("inferops_simulation", "linear")][0][2]
