@@ -25,6 +25,7 @@ Usage: python tests/matrix/matrix.py [--ci | --prerelease | --pairs 2.19-py3.11 
 """
 
 import argparse
+import fcntl
 import glob
 import hashlib
 import json
@@ -102,34 +103,41 @@ def find_interpreter(version):
                      % (version, root, version, version, version))
 
 
-def venv_stamp(pair, interpreter):
-    with open(pair.requirements, "rb") as handle:
+def venv_stamp(requirements, interpreter):
+    with open(requirements, "rb") as handle:
         pins = hashlib.sha256(handle.read()).hexdigest()
     return {"requirements_sha256": pins, "interpreter": os.path.realpath(interpreter)}
 
 
+def cached_venv(path, python, requirements, stamp=STAMP):
+    """A venv at `path` on pyenv's Python `python` from `requirements`, built only when its pins or its interpreter
+    changed (the file `stamp` in it records them); returns (path, built). `path`.lock serialises builders."""
+    interpreter = find_interpreter(python)
+    stamp_path = os.path.join(path, stamp)
+    wanted = venv_stamp(requirements, interpreter)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            with open(stamp_path, "r", encoding="utf-8") as handle:
+                if json.load(handle) == wanted:
+                    return path, False
+        except (OSError, ValueError):
+            pass
+        # The stamp is written last, so a half-built venv is never taken for a good one.
+        shutil.rmtree(path, ignore_errors=True)
+        run([interpreter, "-m", "venv", path])
+        pip = [os.path.join(path, "bin", "python"), "-m", "pip", "--disable-pip-version-check", "--quiet"]
+        run(pip + ["install", "-r", requirements])
+        run(pip + ["check"])
+        with open(stamp_path, "w", encoding="utf-8") as handle:
+            json.dump(wanted, handle, indent=2, sort_keys=True)
+        return path, True
+
+
 def ensure_venv(pair, cache):
-    """The pair's venv, built only when its pins or its interpreter changed; returns (path, built)."""
-    interpreter = find_interpreter(pair.python)
-    path = os.path.join(cache, pair.name)
-    stamp_path = os.path.join(path, STAMP)
-    wanted = venv_stamp(pair, interpreter)
-    try:
-        with open(stamp_path, "r", encoding="utf-8") as handle:
-            if json.load(handle) == wanted:
-                return path, False
-    except (OSError, ValueError):
-        pass
-    # The stamp is written last, so a half-built venv is never taken for a good one.
-    shutil.rmtree(path, ignore_errors=True)
-    os.makedirs(cache, exist_ok=True)
-    run([interpreter, "-m", "venv", path])
-    pip = [os.path.join(path, "bin", "python"), "-m", "pip", "--disable-pip-version-check", "--quiet"]
-    run(pip + ["install", "-r", pair.requirements])
-    run(pip + ["check"])
-    with open(stamp_path, "w", encoding="utf-8") as handle:
-        json.dump(wanted, handle, indent=2, sort_keys=True)
-    return path, True
+    """The pair's venv in `cache`, built only when its pins or its interpreter changed; returns (path, built)."""
+    return cached_venv(os.path.join(cache, pair.name), pair.python, pair.requirements)
 
 
 def run(command, env=None, cwd=REPO):

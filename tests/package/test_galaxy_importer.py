@@ -52,12 +52,9 @@ Not the default and not tested: ``require_v1_or_greater`` (some hubs set it)
 rejects any version below 1.0.0, as galaxy.yml's 0.x is.
 """
 
-import fcntl
-import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -65,7 +62,7 @@ import time
 import pytest
 import yaml
 
-from tests.matrix.matrix import find_interpreter
+from tests.matrix.matrix import cached_venv
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -90,35 +87,9 @@ def report(config, line):
         print("\ngalaxy-importer: " + line, flush=True)
 
 
-def venv_stamp(interpreter):
-    with open(REQUIREMENTS, "rb") as handle:
-        pins = hashlib.sha256(handle.read()).hexdigest()
-    return {"requirements_sha256": pins, "interpreter": os.path.realpath(interpreter)}
-
-
 def ensure_venv(cache):
     """galaxy-importer's venv, built only when its pins or its interpreter changed; returns (path, built)."""
-    interpreter = find_interpreter(PYTHON)
-    path = os.path.join(cache, "venv")
-    wanted = venv_stamp(interpreter)
-    os.makedirs(cache, exist_ok=True)
-    with open(os.path.join(cache, ".lock"), "w", encoding="utf-8") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            with open(os.path.join(path, STAMP), "r", encoding="utf-8") as handle:
-                if json.load(handle) == wanted:
-                    return path, False
-        except (OSError, ValueError):
-            pass
-        # The stamp is written last, so a half-built venv is never taken for a good one.
-        shutil.rmtree(path, ignore_errors=True)
-        subprocess.run([interpreter, "-m", "venv", path], check=True)
-        pip = [os.path.join(path, "bin", "python"), "-m", "pip", "--disable-pip-version-check", "--quiet"]
-        subprocess.run(pip + ["install", "-r", REQUIREMENTS], check=True)
-        subprocess.run(pip + ["check"], check=True)
-        with open(os.path.join(path, STAMP), "w", encoding="utf-8") as handle:
-            json.dump(wanted, handle, indent=2, sort_keys=True)
-        return path, True
+    return cached_venv(os.path.join(cache, "venv"), PYTHON, REQUIREMENTS, stamp=STAMP)
 
 
 def importer_env(venv, home):

@@ -103,7 +103,7 @@ def test_venv_is_reused_while_pins_and_interpreter_are_unchanged(tmp_path, monke
     pair = matrix.Pair("2.18", "3.12", str(pins))
     venv = tmp_path / "cache" / pair.name
     venv.mkdir(parents=True)
-    (venv / matrix.STAMP).write_text(json.dumps(matrix.venv_stamp(pair, str(interpreter))))
+    (venv / matrix.STAMP).write_text(json.dumps(matrix.venv_stamp(pair.requirements, str(interpreter))))
     ran = []
 
     def fake_run(command, **_kwargs):
