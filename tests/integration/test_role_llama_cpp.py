@@ -13,6 +13,7 @@ writes the unit into it and runs nothing.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -24,6 +25,8 @@ from tests.llama.fixtures import built_server, free_port, make_model
 MODEL = "/var/lib/llama/tiny.gguf"
 BINARY = "/usr/local/bin/llama-server"
 UNIT = "etc/systemd/system/llama-server.service"
+DROPIN = "etc/systemd/system/llama-server.service.d/inferops-amd.conf"
+REAL_WORLD = os.path.join(os.path.dirname(__file__), "..", "fixtures", "real_world")
 
 
 def report_task(report_file):
@@ -91,12 +94,22 @@ def read(root, path):
         return handle.read()
 
 
+def link_or_copy(source, target):
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 @pytest.fixture
 def llama_host(scratch_host):
     bin_dir, source = built_server()
     root = scratch_host("r9700_desktop")
-    os.makedirs(os.path.join(root, "usr/local/bin"), exist_ok=True)
-    os.symlink(os.path.join(bin_dir, "llama-server"), os.path.join(root, BINARY.lstrip("/")))
+    # The build itself inside the tree (hard links where the file system allows): a link out of the tree would
+    # lead nowhere for the modules, which resolve a tree's links as a chroot does. GGML_BACKEND_DL loads
+    # libggml-cpu.so from the executable's own folder.
+    shutil.copytree(bin_dir, os.path.join(root, "usr/local/bin"), symlinks=True, dirs_exist_ok=True,
+                    copy_function=link_or_copy)
     os.makedirs(os.path.join(root, "var/lib/llama"))
     make_model(source, os.path.join(root, MODEL.lstrip("/")))
     yield root
@@ -136,7 +149,7 @@ def test_role_starts_a_real_server_proves_its_backend_and_verifies_it(llama_host
     unit = read(llama_host, UNIT)
     exec_start = [line for line in unit.splitlines() if line.startswith("ExecStart=")]
     assert exec_start == ["ExecStart=%s --log-verbosity 4 --model %s --alias tiny --host 127.0.0.1 --port %d --ctx-size 512 "
-                          "--n-gpu-layers 0 --flash-attn on --cache-type-k q4_0 --cache-type-v q4_0 --load-mode none "
+                          "--n-gpu-layers 0 --flash-attn on --cache-type-k q4_0 --cache-type-v q4_0 --load-mode auto "
                           "--device none --threads 2" % (BINARY, MODEL, port)]
     assert "User=llama-server\nGroup=llama-server\n" in unit, "the unit is the same on a tree as on a host"
 
@@ -176,13 +189,71 @@ def test_verify_names_each_setting_that_does_not_hold(llama_host, tmp_path):
     assert systemctl(llama_host, "is-active", "llama-server.service").stdout.strip() == "inactive"
 
 
-def test_role_fails_when_the_server_is_not_on_the_backend_asked_for(llama_host, tmp_path):
-    # The tree is an R9700 host: the default backend is Vulkan, but this build only has the CPU.
-    variables = dict(cpu_server(free_port()), llama_cpp_verify_timeout=60)
+def test_role_fails_before_writing_when_the_backend_lists_no_device(llama_host, tmp_path):
+    # The tree is an R9700 host: the default backend is Vulkan, but this build only has the CPU, and its
+    # --list-devices says so; the role stops before the unit, naming what the binary lists.
+    variables = cpu_server(free_port())
     del variables["llama_cpp_backend"]
     run = play(llama_host, tmp_path, **variables)
     assert run.returncode != 0
-    assert "the model runs on cpu (CPU), not on vulkan" in run.flat_output
+    assert ("llama_cpp: llama-server at /usr/local/bin/llama-server lists no vulkan device (--list-devices lists: "
+            "none; with llama_cpp_environment {}). Vulkan needs ggml's Vulkan backend") in run.flat_output
+    assert not os.path.exists(os.path.join(llama_host, UNIT))
+
+
+def test_options_and_values_the_installed_build_lacks_are_refused_before_the_unit(llama_host, tmp_path):
+    # b11434 removed --no-mmap (now --load-mode none) and keeps --draft-max only to say it was removed
+    variables = cpu_server(free_port())
+    variables["llama_cpp_extra_args"] = ["--no-mmap", "--draft-max", "4"]
+    run = play(llama_host, tmp_path, **variables)
+    assert run.returncode != 0
+    assert ("llama_cpp: llama-server 0.6.0-dev (build 0) at /usr/local/bin/llama-server does not offer --no-mmap, "
+            "--draft-max (from the role's settings or llama_cpp_extra_args)") in run.flat_output
+    assert not os.path.exists(os.path.join(llama_host, UNIT))
+
+    variables = cpu_server(free_port())
+    variables.update(llama_cpp_speculation=["ngram-mod"], llama_cpp_extra_args=["--spec-type", "ngram-mod,draft-telepathy"])
+    run = play(llama_host, tmp_path, **variables)
+    assert run.returncode != 0
+    assert "does not offer --spec-type draft-telepathy (it offers none, draft-simple," in run.flat_output
+
+
+def test_speculation_and_load_mode_reach_the_server(llama_host, tmp_path):
+    variables = dict(cpu_server(free_port()), llama_cpp_speculation=["ngram-mod"], llama_cpp_speculation_draft_max=8,
+                     llama_cpp_load_mode="mmap")
+    run = play(llama_host, tmp_path, **variables)
+    assert run.returncode == 0, run.output
+    exec_start = [line for line in read(llama_host, UNIT).splitlines() if line.startswith("ExecStart=")][0]
+    assert " --spec-type ngram-mod --spec-draft-n-max 8 --load-mode mmap --device none --threads 2" in exec_start
+    journal = read(llama_host, "var/log/inferops-sim/journal/llama-server.service.jsonl")
+    assert "load_mode = mmap" in journal, "the server logs the load mode it used (load_tensors)"
+
+
+def test_a_packaged_unit_gets_a_drop_in_and_keeps_its_account(llama_host, tmp_path):
+    # Debian's llama.cpp-services as the package ships it (tests/fixtures/real_world/debian/SOURCES.md)
+    packaged = os.path.join(REAL_WORLD, "debian", "llama.cpp-services")
+    for path in ("usr/lib/systemd/system/llama-server.service", "etc/default/llama-server"):
+        os.makedirs(os.path.dirname(os.path.join(llama_host, path)), exist_ok=True)
+        shutil.copyfile(os.path.join(packaged, path), os.path.join(llama_host, path))
+    os.symlink("../local/bin/llama-server", os.path.join(llama_host, "usr/bin/llama-server"))
+    variables = cpu_server(free_port())
+    variables["llama_cpp_install_method"] = "package"
+    del variables["llama_cpp_binary"]
+    run = play(llama_host, tmp_path, **variables)
+    assert run.returncode == 0, run.output
+    assert run.report["verified"] is True and run.report["device"] == "CPU"
+    assert not os.path.exists(os.path.join(llama_host, UNIT)), "no second unit beside the packaged one"
+    dropin = read(llama_host, DROPIN)
+    assert "SupplementaryGroups=render video\n" in dropin and "User=" not in dropin
+    assert "\nExecStart=\nExecStart=/usr/bin/llama-server --log-verbosity 4 --model %s " % MODEL in dropin
+    for path in ("usr/lib/systemd/system/llama-server.service", "etc/default/llama-server"):
+        assert read(llama_host, path) == open(os.path.join(packaged, path)).read(), "the package's files stay as shipped"
+
+    again = play(llama_host, tmp_path, **variables)
+    assert again.returncode == 0 and again.recap["sim"]["changed"] == 0, again.output
+    verified = play(llama_host, tmp_path, tasks_from="verify", **variables)
+    assert verified.returncode == 0, verified.output
+    assert verified.report["verified"] is True
 
 
 def test_role_refuses_an_archive_without_checksum(stub_host, tmp_path):

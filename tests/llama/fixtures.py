@@ -56,10 +56,10 @@ def wait_healthy(url, proc=None, timeout=120):
 
 
 # The role's settings (roles/llama_cpp/defaults), on the CPU: flash attention, q4_0 KV cache,
-# no mmap; the tiny model's context is 512.
+# llama.cpp's own load mode (the role's default off Strix Halo); the tiny model's context is 512.
 # --log-verbosity 4: the default (3) hides ggml's "load_backend: loaded CPU backend from" line.
 SERVER_ARGS = ["--log-verbosity", "4", "--ctx-size", "512", "--n-gpu-layers", "0", "--device", "none", "--flash-attn", "on",
-               "--cache-type-k", "q4_0", "--cache-type-v", "q4_0", "--load-mode", "none", "--threads", "2"]
+               "--cache-type-k", "q4_0", "--cache-type-v", "q4_0", "--load-mode", "auto", "--threads", "2"]
 
 
 def start_server(bin_dir, model, alias, log_path):

@@ -75,10 +75,11 @@ class CommandRunner:
         env.update(self.root.tool_environment())
         return env
 
-    def run(self, argv, check=True, cwd=None):
+    def run(self, argv, check=True, cwd=None, environ=None):
         """``(rc, out, err)`` of ``argv``; CommandError when ``check`` and the exit code is not 0.
 
-        A bare tool name as ``argv[0]`` is looked up inside the sysroot.
+        A bare tool name as ``argv[0]`` is looked up inside the sysroot.  ``environ`` adds to the
+        environment (the C locale and the sysroot's variable win over it).
         """
         argv = list(argv)
         if "/" not in argv[0]:
@@ -92,7 +93,9 @@ class CommandRunner:
         try:
             # handle_exceptions=False: a tool that cannot start (wrong architecture, no interpreter) is this
             # module's CommandError, not run_command's own fail_json.
-            rc, out, err = self._run_command(argv, environ_update=self.environment(), expand_user_and_vars=False,
+            env = dict(environ or {})
+            env.update(self.environment())
+            rc, out, err = self._run_command(argv, environ_update=env, expand_user_and_vars=False,
                                              handle_exceptions=False, **extra)
         except OSError as exc:
             raise CommandError(argv, rc=-1, err="cannot start it: %s" % exc)
