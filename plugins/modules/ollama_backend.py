@@ -193,7 +193,7 @@ release_row:
   description: The row of the release table used (release range, layout, environment per backend, iGPU rule, source).
   returned: success
   type: dict
-  sample: {releases: "0.30.1 - 0.99.99", layout: subfolders, igpu: {vulkan: dropped, rocm: dropped unless gfx1151}}
+  sample: {releases: "0.30.1 - 0.32.15", layout: subfolders, igpu: {vulkan: dropped, rocm: dropped unless gfx1151}}
 install:
   description: The installation found, after this run.
   returned: success
@@ -288,6 +288,7 @@ from ansible.module_utils.urls import open_url
 
 from ansible_collections.inferops.amd.plugins.module_utils._host.sysroot import module_sysroot, with_sysroot_option
 from ansible_collections.inferops.amd.plugins.module_utils._amdgpu import cards as amd_gpu
+from ansible_collections.inferops.amd.plugins.module_utils._pci import devices as pci_devices
 from ansible_collections.inferops.amd.plugins.module_utils._ollama import install as ollama_install
 from ansible_collections.inferops.amd.plugins.module_utils._ollama import plan as planning
 from ansible_collections.inferops.amd.plugins.module_utils._ollama import state
@@ -354,7 +355,10 @@ def host_devices(root):
     """AMD GPUs with their ROCm index: their place among the KFD GPU nodes, the order ROCR enumerates agents."""
     kfd_order = list(amd_gpu.kfd_gfx_targets(root))
     return [{"pci_id": gpu["pci_address"], "gfx_target": gpu["gfx_target"], "integrated": bool(gpu["integrated"]),
-             "name": gpu["name"], "vram_bytes": gpu["vram_bytes"],
+             "name": gpu["name"], "vram_bytes": gpu["vram_bytes"], "gtt_bytes": gpu["gtt_bytes"],
+             # what Ollama's ROCm discovery reads to class it (discover/amd.go readROCmDRMDevice)
+             "board_info": root.exists(pci_devices.device_path(gpu["pci_address"]) + "/board_info"),
+             "vram_vendor": root.exists(pci_devices.device_path(gpu["pci_address"]) + "/mem_info_vram_vendor"),
              "rocm_index": kfd_order.index(gpu["pci_address"]) if gpu["pci_address"] in kfd_order else None}
             for gpu in amd_gpu.gather_gpus(root)]
 

@@ -159,7 +159,7 @@ def test_offline_install_vulkan_backend_models_and_idempotence(scratch_host, pla
     assert 'Environment="OLLAMA_FLASH_ATTENTION=1"' in settings
     assert 'Environment="OLLAMA_KV_CACHE_TYPE=q8_0"' in settings
     backend = read(root, "/etc/systemd/system/ollama.service.d/inferops-backend.conf")
-    assert "# inferops-backend: vulkan" in backend and 'Environment="ROCR_VISIBLE_DEVICES=-1"' in backend
+    assert "# inferops-backend: vulkan" in backend and 'Environment="OLLAMA_LLM_LIBRARY=vulkan"' in backend
     assert "ExecStart=/usr/local/bin/ollama serve" in read(root, "/etc/systemd/system/ollama.service")
     assert os.path.islink(os.path.join(root, "etc/systemd/system/default.target.wants/ollama.service"))
 
@@ -201,8 +201,10 @@ def test_old_release_installs_from_tgz_archives(scratch_host, play, tmp_path):
 def test_distribution_package_on_arch_with_rocm_and_no_override(scratch_host, play):
     root = scratch_host("strix_halo_arch_ollama")
     rc, output, recap = play(root, ollama_install_method="none", ollama_backend="rocm",
-                             ollama_environment={"RADV_PERFTEST": "nogttspill"}, ollama_kv_cache_type="q4_0")
+                             ollama_environment={"RADV_PERFTEST": "nogttspill"}, ollama_kv_cache_type="q4_0",
+                             ollama_vulkan_perfmon=True)
     assert rc == 0, output
+    assert "\nAmbientCapabilities=CAP_PERFMON\n" in read(root, "/etc/systemd/system/ollama.service.d/inferops-settings.conf")
     backend = read(root, "/etc/systemd/system/ollama.service.d/inferops-backend.conf")
     assert "HSA_OVERRIDE_GFX_VERSION" not in backend, "gfx1151 is in the build: no override"
     settings = read(root, "/etc/systemd/system/ollama.service.d/inferops-settings.conf")
@@ -221,6 +223,7 @@ def test_distribution_package_on_arch_with_rocm_and_no_override(scratch_host, pl
     assert json.loads(read(root, "/run/ollama/inferops-sim-server.json"))["library"] == "Vulkan"
     assert not os.path.exists(os.path.join(root, "etc/systemd/system/ollama.service")), "package unit kept"
     assert "HSA_OVERRIDE_GFX_VERSION" not in read(root, "/etc/systemd/system/ollama.service.d/inferops-backend.conf")
+    assert "AmbientCapabilities" not in read(root, "/etc/systemd/system/ollama.service.d/inferops-settings.conf")
 
 
 def test_the_verify_entry_point_checks_the_root_and_names_what_does_not_hold(scratch_host, play, tmp_path):

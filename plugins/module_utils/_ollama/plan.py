@@ -160,11 +160,11 @@ def _require_backend(install, backend, version_text, row):
 
 def _require_usable_devices(row, backend, devices, version_text):
     for dev in devices:
-        if dev["matters"] and dev.get("integrated") and table.igpu_unusable(row, backend, dev.get("vram_bytes")):
+        if dev["matters"] and table.igpu_unusable(row, backend, dev.get("vram_bytes")):
             raise PlanError(
-                "Ollama %s skips the integrated GPU %s for ROCm: its discovery drops an iGPU with less than 1 GiB "
-                "of VRAM ('unsupported Radeon iGPU detected skipping', %s) and this one has %d MiB; no variable "
-                "changes that: raise the UMA frame buffer in the firmware, use Vulkan, or upgrade Ollama" % (
+                "Ollama %s skips the GPU %s for ROCm: its discovery takes any AMD GPU with less than 1 GiB of VRAM "
+                "for an unsupported iGPU ('unsupported Radeon iGPU detected skipping', %s) and this one has %d MiB; "
+                "no variable changes that: raise the UMA frame buffer in the firmware, use Vulkan, or upgrade Ollama" % (
                     version_text, dev.get("pci_id"), row.source, (dev.get("vram_bytes") or 0) >> 20))
 
 
@@ -174,10 +174,32 @@ def _environment(install, row, backend, devices, user_override, warnings):
         env.update(_override_env(install, devices, user_override, warnings))
     for dev in devices:
         gfx = dev.get("rocm_gfx", dev.get("gfx_target")) if backend == "rocm" else dev.get("gfx_target")
-        if dev["matters"] and dev.get("integrated") and backend in ("vulkan", "rocm") \
+        if dev["matters"] and _ollama_integrated(dev, backend, warnings) and backend in ("vulkan", "rocm") \
                 and table.igpu_dropped(row, backend, gfx):
             env["OLLAMA_IGPU_ENABLE"] = "1"
     return env
+
+
+def _ollama_integrated(dev, backend, warnings):
+    """Whether Ollama's discovery takes ``dev`` for an integrated GPU on ``backend``.
+
+    ROCm discovery decides from sysfs where it can (release_table.rocm_sysfs_integrated); the ROCm library
+    and Vulkan (its device type) otherwise say what the hardware is, which is the collection's own class.
+    """
+    ours = bool(dev.get("integrated"))
+    if backend != "rocm":
+        return ours
+    decided = table.rocm_sysfs_integrated(dev.get("board_info"), dev.get("vram_vendor"), dev.get("vram_bytes"),
+                                          dev.get("gtt_bytes"))
+    if decided is None or decided == ours:
+        return ours
+    warnings.append(
+        "Ollama's ROCm discovery takes the GPU %s for %s by its own rule (discover/amd.go readROCmDRMDevice: no "
+        "board_info or mem_info_vram_vendor, %d MiB VRAM, %d MiB GTT), which the collection calls %s; the plan "
+        "follows Ollama" % (dev.get("pci_id"), "an integrated GPU" if decided else "a discrete GPU",
+                            (dev.get("vram_bytes") or 0) >> 20, (dev.get("gtt_bytes") or 0) >> 20,
+                            "integrated" if ours else "discrete"))
+    return decided
 
 
 def _moves(install, backend):
@@ -212,6 +234,11 @@ def plan_backend(install, backend, version, gpus, mechanism="auto", gfx_version=
     if backend != "auto":
         _require_usable_devices(row, backend, devices, version_text)
     warnings = []
+    if not table.is_verified(version):
+        warnings.append(
+            "Ollama %s is newer than %s, the newest release whose source the collection's release table was read "
+            "from; it is switched as %s does, unverified (docs/ollama.md)" % (version_text, table.NEWEST_STABLE,
+                                                                              row.as_dict()["releases"]))
     chosen = "files" if mechanism == "files" else "environment"
     if backend == "auto":
         return BackendPlan(backend, chosen, {}, _moves(install, "auto"), devices, warnings, row)
@@ -221,7 +248,8 @@ def plan_backend(install, backend, version, gpus, mechanism="auto", gfx_version=
         # nor a missing gfx target: those stay environment.
         env = dict((key, value) for key, value in _environment(
             install, row, backend, devices, user_override, warnings).items()
-            if not key.endswith("_VISIBLE_DEVICES") and not (key == "OLLAMA_VULKAN" and value == "0"))
+            if not key.endswith("_VISIBLE_DEVICES") and key != "OLLAMA_LLM_LIBRARY"
+            and not (key == "OLLAMA_VULKAN" and value == "0"))
     moves = _moves(install, backend if chosen == "files" else "auto")
     return BackendPlan(backend, chosen, env, moves, devices, warnings, row)
 

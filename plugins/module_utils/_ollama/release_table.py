@@ -29,7 +29,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-# Newest stable tag in ollama/ollama (git tag, no -rc) when this table was read.
+# Newest stable tag in ollama/ollama (git tag, no -rc) when this table was read, and so the newest
+# release it is verified for (v0.33.0-rc2 at HEAD had the same discover/ and llm/ code). A newer
+# release is switched as the last rows say, with a warning that this is unverified.
 NEWEST_STABLE = "0.32.15"
 OLDEST_SUPPORTED = "0.12.0"
 
@@ -41,6 +43,12 @@ USER_FILTERED_MSG = "filtering out device per user request"
 
 HIDE_ROCM = {"ROCR_VISIBLE_DEVICES": "-1"}
 HIDE_VULKAN = {"GGML_VK_VISIBLE_DEVICES": "-1"}
+# From 0.30, discover/runner.go GPUDevices skips every library folder whose name is not
+# OLLAMA_LLM_LIBRARY ("skipping available library at user's request", v0.30.0 and v0.32.15), before
+# a discovery process starts: Vulkan alone, without the ROCm discovery run that ROCR_VISIBLE_DEVICES=-1
+# still costs (the HIP library and the ROCm runtime load, then find no device). Runners use the
+# discovered devices' library folder, so discovery decides them too.
+ONLY_VULKAN_FOLDER = {"OLLAMA_LLM_LIBRARY": "vulkan"}
 
 # gfx targets of the official ROCm builds (AMDGPU_TARGETS of the ROCm preset:
 # CMakePresets.json up to 0.24, llama/server/CMakePresets.json rocm_v7_2_linux
@@ -107,7 +115,7 @@ ROWS = (
     # 0.30.0: llama-server runner; EnableVulkan(true) default on, OLLAMA_VULKAN=0 skips the folder
     # silently; filterIntegratedGPUs drops every non-CUDA iGPU unless OLLAMA_IGPU_ENABLE=1;
     # ggmlLibraryFile globs libggml-<name>.so.* so a renamed library still loads.
-    Row("0.30.0", "0.30.0", "subfolders", dict(HIDE_ROCM), dict(OLLAMA_VULKAN="0"), dict(HIDE_ROCM, OLLAMA_VULKAN="0"),
+    Row("0.30.0", "0.30.0", "subfolders", dict(ONLY_VULKAN_FOLDER), dict(OLLAMA_VULKAN="0"), dict(HIDE_ROCM, OLLAMA_VULKAN="0"),
         {"vulkan": "dropped", "rocm": "dropped"}, False, False,
         "v0.30.0 discover/runner.go filterIntegratedGPUs, discover/native_probe_platform.go, envconfig/config.go"),
     Row("0.30.0", "0.30.0", "flat", dict(HIDE_ROCM), dict(HIDE_VULKAN), dict(HIDE_ROCM, **HIDE_VULKAN),
@@ -115,10 +123,11 @@ ROWS = (
         "v0.30.0 discover/runner.go filterIntegratedGPUs, discover/native_probe_platform.go"),
     # 0.30.1 and later: defaultIntegratedROCmGFXTargets = {gfx1151}: a Strix Halo iGPU stays on
     # ROCm by default (unless HSA_OVERRIDE_GFX_VERSION makes it another target); Vulkan iGPUs dropped.
-    Row("0.30.1", "0.99.99", "subfolders", dict(HIDE_ROCM), dict(OLLAMA_VULKAN="0"), dict(HIDE_ROCM, OLLAMA_VULKAN="0"),
+    Row("0.30.1", NEWEST_STABLE, "subfolders", dict(ONLY_VULKAN_FOLDER), dict(OLLAMA_VULKAN="0"),
+        dict(HIDE_ROCM, OLLAMA_VULKAN="0"),
         {"vulkan": "dropped", "rocm": "dropped unless gfx1151"}, False, False,
         "v0.30.1, v0.32.15 discover/runner.go integratedGPUAllowedByDefault, discover/amd.go"),
-    Row("0.30.1", "0.99.99", "flat", dict(HIDE_ROCM), dict(HIDE_VULKAN), dict(HIDE_ROCM, **HIDE_VULKAN),
+    Row("0.30.1", NEWEST_STABLE, "flat", dict(HIDE_ROCM), dict(HIDE_VULKAN), dict(HIDE_ROCM, **HIDE_VULKAN),
         {"vulkan": "dropped", "rocm": "dropped unless gfx1151"}, False, False,
         "v0.30.1, v0.32.15 discover/runner.go integratedGPUAllowedByDefault"),
 )
@@ -167,8 +176,37 @@ def row_for(version, layout):
     for row in ROWS:
         if row.covers(version, layout):
             return row
+    if not is_verified(version):
+        # newer than the table: the newest row of this layout, unverified (plan warns)
+        return [row for row in ROWS if row.layout == layout][-1]
     raise UnsupportedRelease("no row in the Ollama release table for %s on a %s layout" % (
         ".".join(str(p) for p in version), layout))
+
+
+def is_verified(version):
+    """Whether the table was read at or after this release (a version tuple)."""
+    return version <= _tuple(NEWEST_STABLE)
+
+
+# discover/amd.go readROCmDRMDevice (v0.30.0 to v0.32.15): how ROCm discovery classes an AMD GPU from
+# its sysfs, overriding what the GPU library says where it decides.
+ROCM_IGPU_MAX_VRAM = 4 << 30
+ROCM_IGPU_MIN_GTT = 8 << 30
+
+
+def rocm_sysfs_integrated(board_info, vram_vendor, vram_bytes, gtt_bytes):
+    """True (integrated), False (discrete) or None (undecided: the ROCm library's own answer stands).
+
+    ``board_info`` and ``vram_vendor``: whether the device has those sysfs files (a discrete card's).
+    Otherwise integrated when 0 < VRAM <= 4 GiB, GTT >= 8 GiB and GTT >= 4 x VRAM: a small BIOS UMA
+    frame buffer; a large carve-out leaves it undecided.
+    """
+    if board_info or vram_vendor:
+        return False
+    vram, gtt = vram_bytes or 0, gtt_bytes or 0
+    if 0 < vram <= ROCM_IGPU_MAX_VRAM and gtt >= ROCM_IGPU_MIN_GTT and gtt >= 4 * vram:
+        return True
+    return None
 
 
 def igpu_dropped(row, backend, gfx_target):
@@ -182,5 +220,9 @@ def igpu_dropped(row, backend, gfx_target):
 
 
 def igpu_unusable(row, backend, vram_bytes):
-    """True when the release skips this iGPU for ``backend`` whatever the environment says."""
+    """True when the release skips this GPU for ``backend`` whatever the environment says.
+
+    Before 0.12.4 that is Ollama's own "iGPU detection" (v0.12.3 discover/amd_linux.go): any AMD GPU
+    with less than 1 GiB of VRAM, whatever else says it is integrated or not.
+    """
     return row.igpu.get(backend) == "dropped below 1 GiB VRAM" and (vram_bytes or 0) < IGPU_MEM_LIMIT

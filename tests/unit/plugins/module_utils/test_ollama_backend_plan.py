@@ -29,7 +29,7 @@ def install(layout="subfolders", targets=("gfx1151", "gfx1200", "gfx1201"), back
     ((0, 12, 4), "subfolders", {"ROCR_VISIBLE_DEVICES": "-1"}),
     ((0, 15, 5), "subfolders", {"ROCR_VISIBLE_DEVICES": "-1", "OLLAMA_VULKAN": "1"}),
     ((0, 15, 5), "flat", {"ROCR_VISIBLE_DEVICES": "-1"}),
-    ((0, 32, 15), "subfolders", {"ROCR_VISIBLE_DEVICES": "-1"}),
+    ((0, 32, 15), "subfolders", {"OLLAMA_LLM_LIBRARY": "vulkan"}),
 ])
 def test_vulkan_on_a_discrete_card_hides_rocm_and_opens_the_releases_gate(version, layout, expected):
     assert plan.plan_backend(install(layout), "vulkan", version, [DGPU]).environment == expected
@@ -37,7 +37,7 @@ def test_vulkan_on_a_discrete_card_hides_rocm_and_opens_the_releases_gate(versio
 
 def test_vulkan_on_strix_halo_from_0_30_enables_the_igpu():
     env = plan.plan_backend(install(), "vulkan", (0, 32, 15), [STRIX]).environment
-    assert env == {"ROCR_VISIBLE_DEVICES": "-1", "OLLAMA_IGPU_ENABLE": "1"}
+    assert env == {"OLLAMA_LLM_LIBRARY": "vulkan", "OLLAMA_IGPU_ENABLE": "1"}
     assert "OLLAMA_IGPU_ENABLE" not in plan.plan_backend(install(), "vulkan", (0, 15, 5), [STRIX]).environment
 
 
@@ -127,3 +127,44 @@ def test_rename_is_no_mechanism_any_more():
     assert plan.MECHANISMS == ("auto", "environment", "files")
     with pytest.raises(plan.PlanError, match="mechanism 'rename' is not one of auto, environment, files"):
         plan.plan_backend(install(), "vulkan", (0, 15, 5), [DGPU], mechanism="rename")
+
+
+def test_a_release_newer_than_the_table_is_switched_as_the_newest_rows_say_with_a_warning():
+    newer = plan.plan_backend(install(), "vulkan", (0, 33, 0), [DGPU])
+    assert newer.environment == plan.plan_backend(install(), "vulkan", (0, 32, 15), [DGPU]).environment
+    assert newer.warnings == ["Ollama 0.33.0 is newer than 0.32.15, the newest release whose source the collection's "
+                              "release table was read from; it is switched as 0.30.1 - 0.32.15 does, unverified "
+                              "(docs/ollama.md)"]
+    assert plan.plan_backend(install(), "vulkan", (0, 32, 15), [DGPU]).warnings == []
+
+
+def test_rocm_discovery_classes_a_gpu_by_its_own_sysfs_rule():
+    gib = 1 << 30
+    # discover/amd.go readROCmDRMDevice: board_info or mem_info_vram_vendor -> discrete
+    assert table.rocm_sysfs_integrated(True, False, gib // 2, 64 * gib) is False
+    assert table.rocm_sysfs_integrated(False, True, gib // 2, 64 * gib) is False
+    # a small UMA frame buffer: integrated; at the edges of each bound
+    assert table.rocm_sysfs_integrated(False, False, gib // 2, 64 * gib) is True
+    assert table.rocm_sysfs_integrated(False, False, 4 * gib, 16 * gib) is True
+    assert table.rocm_sysfs_integrated(False, False, 4 * gib + 1, 64 * gib) is None
+    assert table.rocm_sysfs_integrated(False, False, 2 * gib, 8 * gib - 1) is None
+    assert table.rocm_sysfs_integrated(False, False, 3 * gib, 11 * gib) is None  # GTT under 4 x VRAM
+    assert table.rocm_sysfs_integrated(False, False, 0, 64 * gib) is None
+    # a large BIOS carve-out leaves it to the ROCm library
+    assert table.rocm_sysfs_integrated(False, False, 96 * gib, 32 * gib) is None
+
+
+def test_a_card_rocm_takes_for_an_igpu_gets_the_igpu_switch_and_a_warning():
+    small = dict(DGPU, board_info=False, vram_vendor=False, vram_bytes=2 << 30, gtt_bytes=16 << 30)
+    result = plan.plan_backend(install(), "rocm", (0, 32, 15), [small])
+    assert result.environment["OLLAMA_IGPU_ENABLE"] == "1"
+    assert any("readROCmDRMDevice" in warning and "which the collection calls discrete" in warning
+               for warning in result.warnings)
+    listed = dict(small, board_info=True)
+    assert "OLLAMA_IGPU_ENABLE" not in plan.plan_backend(install(), "rocm", (0, 32, 15), [listed]).environment
+
+
+def test_before_0_12_4_any_gpu_under_1_gib_of_vram_is_skipped_for_rocm():
+    small_card = dict(DGPU, vram_bytes=512 << 20)
+    with pytest.raises(plan.PlanError, match="takes any AMD GPU with less than 1 GiB of VRAM for an unsupported iGPU"):
+        plan.plan_backend(install(), "rocm", (0, 12, 3), [small_card])

@@ -129,7 +129,7 @@ def test_strix_halo_on_the_newest_release_keeps_its_igpu_on_vulkan(host):
     root = host("strix_halo_arch_ollama")
     install_layout(root, "arch_split_0_32_15")
     result, verified = select_restart_verify(root, "vulkan")
-    assert result["dropin"]["environment"] == {"OLLAMA_IGPU_ENABLE": "1", "ROCR_VISIBLE_DEVICES": "-1"}
+    assert result["dropin"]["environment"] == {"OLLAMA_IGPU_ENABLE": "1", "OLLAMA_LLM_LIBRARY": "vulkan"}
     placement = verified["verification"]["placements"][0]
     assert (placement["library"], placement["type"], placement["matters"]) == ("Vulkan", "iGPU", True)
 
@@ -439,7 +439,7 @@ def test_version_option_skips_asking_the_binary(host):
     root = host("rx9070xt_chipset")
     os.chmod(os.path.join(root, "usr/local/bin/ollama"), 0o644)
     result = switch(root, "vulkan", version="0.32.15")
-    assert result["version"] == "0.32.15" and result["dropin"]["environment"] == {"ROCR_VISIBLE_DEVICES": "-1"}
+    assert result["version"] == "0.32.15" and result["dropin"]["environment"] == {"OLLAMA_LLM_LIBRARY": "vulkan"}
 
 
 def test_unreadable_version_fails_asking_for_the_option(host):
