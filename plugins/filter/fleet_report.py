@@ -86,6 +86,8 @@ def host_facts(variables):
     facts["class"] = classes[0] if classes else None
     # The root the facts were read from: a benchmark on a tree (not "/") measured no running machine.
     facts["sysroot"] = amd.get("sysroot")
+    # What the serving stack needs and the host lacks (hardware_facts' readiness).
+    facts["not_ready"] = list((amd.get("readiness") or {}).get("missing") or [])
     # None where the run made no decision (the host failed before it).
     decision = _get(variables, "inferops_reboot_decision")
     try:

@@ -12,7 +12,9 @@ short_description: GTT size and kernel arguments for a Strix Halo host
 version_added: 0.1.0
 description:
   - Takes C(ansible_facts.inferops_amd) and returns how much memory the iGPU may map (GTT) and the kernel
-    arguments that set it (C(ttm.pages_limit), plus C(amdgpu.gttsize) on kernels older than 6.16).
+    arguments that set it (C(ttm.pages_limit), plus C(amdgpu.gttsize) on kernels older than 6.15, which deprecated it).
+  - On a host whose amdgpu comes from AMD's amdgpu-dkms (C(readiness.ttm_module) V(amdttm) in the facts) the argument is
+    C(amdttm.pages_limit), as that driver uses AMD's renamed TTM module, and C(ttm.pages_limit) would set one nobody uses.
   - GTT = installed memory (MemTotal + UMA carve-out, rounded up to 4 GiB) minus the reserve.
     The 128 GB machine (MemTotal 129449 MiB) with the default 4 GiB reserve gives 125353 MiB / 32090368 pages.
 author:
@@ -34,7 +36,7 @@ options:
     type: int
     default: 4096
   emit_gttsize:
-    description: Whether to emit C(amdgpu.gttsize) too (a boolean, or its word such as C(true)); C(auto) does it on kernels older than 6.16.
+    description: Whether to emit C(amdgpu.gttsize) too (a boolean, or its word such as C(true)); C(auto) does it on kernels older than 6.15.
     type: raw
     default: auto
 """
@@ -65,7 +67,7 @@ def strix_halo_gtt(facts, reserve_mib=4096, emit_gttsize="auto"):
         raise AnsibleFilterError("strix_halo_gtt: the reserve must be a whole number of MiB, got '%s'" % (reserve_mib,))
     try:
         return plan_gtt(facts.get("memory_total_bytes"), uma, (facts.get("kernel") or {}).get("release"),
-                        reserve, emit_gttsize)
+                        reserve, emit_gttsize, ttm_module=(facts.get("readiness") or {}).get("ttm_module") or "ttm")
     except MemoryPlanError as exc:
         raise AnsibleFilterError("strix_halo_gtt: %s" % exc)
 

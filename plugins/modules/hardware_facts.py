@@ -154,6 +154,23 @@ ansible_facts:
             - A profile whose daemon does not run is only a preset, not in effect.
           type: dict
           sample: {profile: balanced, running: true}
+        readiness:
+          description:
+            - What the serving stack needs from the kernel, firmware and driver (plugins/module_utils/_amdgpu/readiness.py
+              names each source), and C(missing), a sentence for each thing that is not there.
+            - C(gfx1151_cwsr) - the Strix Halo KFD node's C(cwsr_size) and C(ctl_stack_size) (the export that came with the
+              gfx1151 CWSR fix, kernels 6.12.64, 6.18.4, 6.19 and later; V(null) without a gfx1151 node).
+            - C(firmware) - the installed AMD GPU firmware package and its linux-firmware release, where the package
+              database is a file (dpkg, pacman); V(null) elsewhere. Release 20251125 hangs gfx1151.
+            - C(amdgpu_dkms) and C(ttm_module) - whether amdgpu comes from AMD's amdgpu-dkms, whose TTM module is
+              C(amdttm) (its parameters C(amdttm.pages_limit), not C(ttm.pages_limit)).
+          type: dict
+          sample:
+            gfx1151_cwsr: {node: "1", present: false, cwsr_size: null, ctl_stack_size: null}
+            firmware: {package: firmware-amd-graphics, version: 20251111-1~bpo13+1, release: "20251111"}
+            amdgpu_dkms: false
+            ttm_module: ttm
+            missing: ["the kernel lacks the gfx1151 CWSR fix, and ROCm work can hang (6.17.7-300.fc43.x86_64: ...)"]
         sysroot:
           description:
             - The root these facts were read from. The roles act on this root when C(inferops_sysroot) is not set,

@@ -138,6 +138,7 @@ def host_record(facts, mode="site", check_mode=False):
         "warnings": warnings,
         "skipped": skipped,
         "sysroot": facts.get("sysroot"),
+        "not_ready": list(facts.get("not_ready") or []),
     }
     if mode == "audit":
         record["drift"] = drift_items(knobs, reboot)
@@ -231,7 +232,7 @@ def notes_text(record, width):
     parts = []
     if record.get("benchmark"):
         parts.append("benchmark: %s" % record["benchmark"]["summary"])
-    notes = record["warnings"] + record.get("skipped", [])
+    notes = record["warnings"] + record.get("skipped", []) + ["not ready: %s" % item for item in record.get("not_ready", [])]
     if not notes:
         return "   ".join(parts), False
     room = max(20, width - len("   ".join(parts + [""])))
@@ -300,4 +301,6 @@ def markdown(report):
             lines.append("- benchmark: %s" % record["benchmark"]["summary"])
         for warning in record["warnings"] + record.get("skipped", []):
             lines.append("- warning: %s" % _md(warning))
+        for item in record.get("not_ready", []):
+            lines.append("- not ready: %s" % _md(item))
     return "\n".join(lines) + "\n"

@@ -31,9 +31,18 @@ computed on the controller by the strix_halo_gtt filter, which calls
 plan_gtt(), when the role's first change task is templated: a bad reserve
 stops the host before anything is written.
 
-Newer kernels log ``amdgpu.gttsize`` as deprecated in favour of
-``ttm.pages_limit`` (seen on 6.19, not on 6.12), so gttsize is only emitted
-for kernels older than ``GTTSIZE_DEPRECATED_SINCE``.
+Since 6.5, ``amdgpu_ttm_init()`` sizes GTT from ``ttm_tt_pages_limit()`` alone
+("drm/amdgpu: Set GTT size equal to TTM mem limit"), and since 6.15 a set
+``amdgpu.gttsize`` logs "Configuring gttsize via module parameter is deprecated,
+please use ttm.pages_limit" (commit 50e30e3a0ef3, "drm/amd: Mark amdgpu.gttsize
+parameter as deprecated and show warnings on use", drm pull for 6.15-rc1), so
+gttsize is only emitted for kernels older than ``GTTSIZE_DEPRECATED_SINCE``;
+where both are set it still wins, so older kernels keep getting it as before.
+
+On a host running AMD's out-of-tree amdgpu-dkms, amdgpu uses AMD's renamed TTM
+module ``amdttm`` (ROCm/amdgpu ``dkms.conf``, the TTM Makefile's ``TTM_NAME``),
+whose parameters are ``amdttm.pages_limit``; ``ttm.pages_limit`` then sets the
+in-tree module nobody uses (ROCm issue #5562).  ``ttm_module`` names the one to set.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -50,7 +59,8 @@ PAGE_SIZE = 4096
 INSTALLED_GRANULARITY = 4 * GIB
 DEFAULT_RESERVE_MIB = 4096
 MIN_RESERVE_MIB = 1024
-GTTSIZE_DEPRECATED_SINCE = (6, 16)
+GTTSIZE_DEPRECATED_SINCE = (6, 15)
+TTM_MODULES = ("ttm", "amdttm")
 
 
 class MemoryPlanError(ValueError):
@@ -81,7 +91,8 @@ def _emit_gttsize(choice):
         raise MemoryPlanError("emit_gttsize must be auto, true or false, got '%s'" % (choice,))
 
 
-def plan_gtt(mem_total_bytes, uma_bytes, kernel_release, reserve_mib=DEFAULT_RESERVE_MIB, emit_gttsize="auto"):
+def plan_gtt(mem_total_bytes, uma_bytes, kernel_release, reserve_mib=DEFAULT_RESERVE_MIB, emit_gttsize="auto",
+             ttm_module="ttm"):
     """GTT size and the kernel arguments that set it.
 
     ``uma_bytes`` (the carve-out) only feeds the informational
@@ -104,5 +115,7 @@ def plan_gtt(mem_total_bytes, uma_bytes, kernel_release, reserve_mib=DEFAULT_RES
     if emit is None:
         emit = kernel_version(kernel_release) < GTTSIZE_DEPRECATED_SINCE
     args = ["amdgpu.gttsize=%d" % gtt_mib] if emit else []
-    args.append("ttm.pages_limit=%d" % pages_limit)
+    if ttm_module not in TTM_MODULES:
+        raise MemoryPlanError("the TTM module must be one of %s, got '%s'" % (", ".join(TTM_MODULES), ttm_module))
+    args.append("%s.pages_limit=%d" % (ttm_module, pages_limit))
     return {"mem_total_mib": mem_total_mib, "installed_mib": installed_mib, "gtt_mib": gtt_mib, "pages_limit": pages_limit, "kernel_args": args}

@@ -108,7 +108,7 @@ def test_good_rdna4_values_are_applied(tmp_path, form):
 def test_good_strix_halo_values_are_applied(tmp_path, form):
     root = make_scratch_host("strix_halo_laptop_64g", str(tmp_path / "host"))
     values = {"strix_halo_ryzenadj_enabled": True, "strix_halo_ryzenadj_limits": {"stapm_limit": 60},
-              "strix_halo_iommu_pt": False, "strix_halo_gtt_reserve_mib": 8192}
+              "strix_halo_iommu": "leave", "strix_halo_gtt_reserve_mib": 8192}
     run = run_role(tmp_path, "strix_halo", root, form, values)
     assert run.returncode == 0, run.output[-4000:]
     ryzenadj = [call["argv"] for call in tool_log(root) if call["tool"] == "ryzenadj"]

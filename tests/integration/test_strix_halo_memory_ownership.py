@@ -10,8 +10,8 @@ PLAYBOOK = os.path.join(REPO, "tests", "integration", "playbooks", "import_strix
 RECORD = "var/lib/inferops.amd/kernel_cmdline.json"
 
 
-def _inventory(tmp_path, root, iommu_pt):
-    return local_inventory(tmp_path / ("hosts-%s.yml" % iommu_pt), "halo-box", root, strix_halo_iommu_pt=iommu_pt)
+def _inventory(tmp_path, root, iommu):
+    return local_inventory(tmp_path / ("hosts-%s.yml" % iommu), "halo-box", root, strix_halo_iommu=iommu)
 
 
 def _entry_options(root):
@@ -25,12 +25,12 @@ def _entry_options(root):
 def test_turning_iommu_pt_off_takes_the_argument_the_role_set_off_again(tmp_path):
     root = make_scratch_host("strix_halo_128g", str(tmp_path / "host"))
     assert "iommu=pt" not in _entry_options(root)
-    first = run_playbook(PLAYBOOK, _inventory(tmp_path, root, "true"))
+    first = run_playbook(PLAYBOOK, _inventory(tmp_path, root, "pt"))
     assert first.returncode == 0, first.output[-4000:]
     assert "iommu=pt" in _entry_options(root)
     assert "iommu=pt" in json.loads(_read(root, RECORD))["owners"]["strix_halo_memory"]
 
-    off = run_playbook(PLAYBOOK, _inventory(tmp_path, root, "false"))
+    off = run_playbook(PLAYBOOK, _inventory(tmp_path, root, "leave"))
     assert off.returncode == 0, off.output[-4000:]
     assert "iommu=pt" not in _entry_options(root)
     record = json.loads(_read(root, RECORD))
@@ -38,5 +38,17 @@ def test_turning_iommu_pt_off_takes_the_argument_the_role_set_off_again(tmp_path
     assert record["released"] == {"strix_halo_memory": ["iommu=pt"]}
     # The other memory arguments stay: only what the settings stopped asking for goes.
     assert any(arg.startswith("ttm.pages_limit=") for arg in _entry_options(root))
-    again = run_playbook(PLAYBOOK, _inventory(tmp_path, root, "false"))
+    again = run_playbook(PLAYBOOK, _inventory(tmp_path, root, "leave"))
     assert again.returncode == 0 and again.recap["halo-box"]["changed"] == 0, again.output[-4000:]
+
+
+def test_iommu_off_replaces_the_passthrough_argument_the_role_set(tmp_path):
+    root = make_scratch_host("strix_halo_128g", str(tmp_path / "host"))
+    assert run_playbook(PLAYBOOK, _inventory(tmp_path, root, "pt")).returncode == 0
+    # the inventory is YAML, where a bare off is false: the role takes it for "off", as its argument spec does
+    off = run_playbook(PLAYBOOK, _inventory(tmp_path, root, "off"))
+    assert off.returncode == 0, off.output[-4000:]
+    options = _entry_options(root)
+    assert "amd_iommu=off" in options and "iommu=pt" not in options
+    owned = json.loads(_read(root, RECORD))["owners"]["strix_halo_memory"]
+    assert "amd_iommu=off" in owned and "iommu=pt" not in owned

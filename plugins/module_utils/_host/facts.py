@@ -10,6 +10,7 @@ __metaclass__ = type
 import os
 
 from ansible_collections.inferops.amd.plugins.module_utils._amdgpu import cards as amd_gpu
+from ansible_collections.inferops.amd.plugins.module_utils._amdgpu import readiness
 from ansible_collections.inferops.amd.plugins.module_utils._host import system as host_system
 from ansible_collections.inferops.amd.plugins.module_utils._ollama import install as ollama_install
 from ansible_collections.inferops.amd.plugins.module_utils._pci import aspm as pcie_aspm
@@ -94,4 +95,5 @@ def gather(root, probe_aspm=False):
         "sysroot": root.root,
     }
     facts.update(system)
+    facts["readiness"] = readiness.gather(root, gpus, system["kernel"]["release"])
     return facts

@@ -1,5 +1,7 @@
 """The strix_halo_gtt filter over hardware_facts output."""
 
+import os
+
 import pytest
 from ansible.errors import AnsibleFilterError
 
@@ -32,3 +34,12 @@ def test_the_reserve_is_checked_here_with_a_message_naming_it(scratch_host):
         strix_halo_gtt(facts, "lots")
     # a value given with -e is a string
     assert strix_halo_gtt(facts, "5120", "true")["kernel_args"] == ["amdgpu.gttsize=58572", "ttm.pages_limit=14994432"]
+
+
+def test_an_amdgpu_dkms_host_gets_amdttm_pages_limit(scratch_host):
+    # AMD's amdgpu-dkms builds its TTM as amdttm: the same pages, on the module amdgpu uses there
+    root = scratch_host("strix_halo_128g")
+    os.makedirs(os.path.join(root, "sys/module/amdttm"))
+    facts = gather(SysRoot(root))
+    assert facts["readiness"]["ttm_module"] == "amdttm"
+    assert strix_halo_gtt(facts)["kernel_args"] == ["amdttm.pages_limit=32090368"]

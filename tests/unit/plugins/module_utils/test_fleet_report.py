@@ -202,3 +202,17 @@ def test_a_long_failure_is_cut_after_a_whole_word_and_report_md_has_it_whole():
     assert row.endswith("...") and any(word.rstrip(",;:(") == last for word in message.split()), row
     assert footer.endswith("(notes shortened; full text in report.md)")
     assert " ".join(message.split()) in fleet_report.markdown(report)
+
+
+def test_what_a_host_is_not_ready_for_shows_in_the_table_and_report_md():
+    missing = ("the kernel lacks the gfx1151 CWSR fix, and ROCm work can hang (6.17.7: KFD node 1 has no cwsr_size and "
+               "ctl_stack_size; 6.12.64, 6.18.4, 6.19 and later have them)")
+    hosts = {"halo": {"reached": True, "completed": True, "class": "strix_halo", "not_ready": [missing]},
+             "card": {"reached": True, "completed": True, "class": "rdna4_discrete"}}
+    report = fleet_report.fleet_report(hosts)
+    assert report["hosts"]["halo"]["not_ready"] == [missing] and report["hosts"]["card"]["not_ready"] == []
+    lines = fleet_report.table(report).splitlines()
+    # the table keeps the part before the parenthesis, report.md the whole sentence
+    assert lines[lines.index([line for line in lines if line.startswith("halo")][0]) + 1].strip() == (
+        "! not ready: the kernel lacks the gfx1151 CWSR fix, and ROCm work can hang")
+    assert "- not ready: " + missing in fleet_report.markdown(report)

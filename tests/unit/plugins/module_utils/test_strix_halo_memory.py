@@ -39,8 +39,15 @@ def test_a_large_carve_out_never_asks_for_more_gtt_than_memtotal():
 
 def test_newer_kernels_get_only_ttm_pages_limit():
     assert plan_gtt(132556528 * 1024, 0, "6.17.7-300.fc43.x86_64")["kernel_args"] == ["ttm.pages_limit=32090368"]
-    assert plan_gtt(132556528 * 1024, 0, "6.16.0")["kernel_args"] == ["ttm.pages_limit=32090368"]
-    assert plan_gtt(132556528 * 1024, 0, "6.15.9")["kernel_args"][0] == "amdgpu.gttsize=125353"
+    # 6.15 deprecated amdgpu.gttsize (commit 50e30e3a0ef3, drm pull for 6.15-rc1); older kernels keep getting it
+    assert plan_gtt(132556528 * 1024, 0, "6.15.0")["kernel_args"] == ["ttm.pages_limit=32090368"]
+    assert plan_gtt(132556528 * 1024, 0, "6.14.11")["kernel_args"][0] == "amdgpu.gttsize=125353"
+
+
+def test_an_amdgpu_dkms_host_gets_amdttm_pages_limit():
+    assert plan_gtt(132556528 * 1024, 0, "6.17.7", ttm_module="amdttm")["kernel_args"] == ["amdttm.pages_limit=32090368"]
+    with pytest.raises(MemoryPlanError, match="the TTM module must be one of ttm, amdttm, got 'xe'"):
+        plan_gtt(132556528 * 1024, 0, "6.17.7", ttm_module="xe")
 
 
 def test_gttsize_can_be_forced_either_way():
