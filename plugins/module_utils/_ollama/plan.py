@@ -247,11 +247,14 @@ def plan_backend(install, backend, version, gpus, mechanism="auto", gfx_version=
         # Moving folders does not lift the release's own gates (OLLAMA_VULKAN, OLLAMA_IGPU_ENABLE)
         # nor a missing gfx target: those stay environment.
         env = dict((key, value) for key, value in _environment(
-            install, row, backend, devices, user_override, warnings).items()
-            if not key.endswith("_VISIBLE_DEVICES") and key != "OLLAMA_LLM_LIBRARY"
-            and not (key == "OLLAMA_VULKAN" and value == "0"))
+            install, row, backend, devices, user_override, warnings).items() if not _selects_by_hiding(key, value))
     moves = _moves(install, backend if chosen == "files" else "auto")
     return BackendPlan(backend, chosen, env, moves, devices, warnings, row)
+
+
+def _selects_by_hiding(key, value):
+    """Whether a variable only keeps the other backends out, which moving their folders does instead."""
+    return key.endswith("_VISIBLE_DEVICES") or key == "OLLAMA_LLM_LIBRARY" or (key == "OLLAMA_VULKAN" and value == "0")
 
 
 def recorded_backend(dropin_text):
