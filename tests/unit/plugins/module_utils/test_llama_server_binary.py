@@ -96,3 +96,17 @@ def test_a_description_with_parentheses_keeps_them():
             "  Vulkan0: AMD Radeon AI PRO R9700 (RADV GFX1201) (32624 MiB, 31000 MiB free)\n")
     assert [(device["name"], device["backend"], device["description"]) for device in binary.parse_devices(text)] == [
         ("ROCm0", "rocm", "AMD Radeon AI PRO R9700"), ("Vulkan0", "vulkan", "AMD Radeon AI PRO R9700 (RADV GFX1201)")]
+
+
+def test_debian_b11669_reads_the_same_way():
+    assert binary.parse_version(fixture("version-b11669-debian.txt")) == {"version": "0.7.0", "build": 11669, "commit": "Debian"}
+    debian = binary.parse_help(fixture("help-b11669-debian.txt"))
+    assert debian["--load-mode"]["choices"] == HELP["--load-mode"]["choices"]
+    assert debian["--spec-type"]["choices"] == HELP["--spec-type"]["choices"]
+    # options b11669 has and b11434 had not: an older build refuses them
+    assert binary.unknown_arguments(HELP, ["--moe-cache-mib", "64"]) == ["--moe-cache-mib"]
+    assert binary.unknown_arguments(debian, ["--moe-cache-mib", "64"]) == []
+    # lavapipe, a CPU-type Vulkan device, listed because GGML_VK_VISIBLE_DEVICES=0 names it
+    assert binary.parse_devices(fixture("list-devices-lavapipe-b11669-debian.txt")) == [
+        {"name": "Vulkan0", "backend": "vulkan", "description": "llvmpipe (LLVM 22.1.8, 256 bits)", "total_mib": 24105,
+         "free_mib": 23219}]

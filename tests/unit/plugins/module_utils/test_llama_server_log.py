@@ -1,5 +1,7 @@
 """Reading which backend and device llama-server loaded from its log lines."""
 
+import os
+
 from ansible_collections.inferops.amd.plugins.module_utils._llama_server import log as llama_server_log
 
 # Lines as llama.cpp b11434 logs them (ggml-backend-reg.cpp, src/llama.cpp, llama-model.cpp,
@@ -45,3 +47,22 @@ def test_cpu_backend_must_have_been_loaded():
     found = llama_server_log.parse(["main: server is listening on http://127.0.0.1:1"])
     verified, reason = llama_server_log.check(found, "cpu")
     assert not verified and "no CPU backend library" in reason
+
+
+def test_debian_packages_with_hip_beside_vulkan_run_on_the_device_asked_for():
+    """A real journal: Debian unstable's llama.cpp 1:0.7.0+dfsg-2 (b11669) as its packaged unit, with the role's drop-in
+    (--device Vulkan0, GGML_VK_VISIBLE_DEVICES=0: lavapipe), libggml0-backend-hip installed beside the Vulkan
+    backend (tests/fixtures/real_world/SOURCES.md). The first starts fail: SupplementaryGroups= named a render
+    group the system lacked (status=216/GROUP), which is why the role creates the groups; the last start is the
+    one judged."""
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "fixtures", "real_world", "llama.cpp",
+                        "journal-debian-hip-and-vulkan-b11669.log")
+    with open(path) as handle:
+        text = handle.read()
+    assert "status=216/GROUP" in text
+    found = llama_server_log.parse(llama_server_log.current_run(text))
+    assert [backend["name"] for backend in found["backends"]][:3] == ["ROCm", "Vulkan", "CPU"], "HIP is loaded first"
+    assert found["devices"] == [{"name": "Vulkan0", "description": "llvmpipe (LLVM 22.1.8, 256 bits)", "id": "unknown id",
+                                 "free_mib": 23435}]
+    assert llama_server_log.check(found, "vulkan") == (True, "vulkan backend, device Vulkan0 (llvmpipe (LLVM 22.1.8, 256 bits))")
+    assert llama_server_log.check(found, "rocm")[0] is False
