@@ -53,12 +53,18 @@ def gfx1151_cwsr(root):
 
 
 def _dpkg_versions(text, names):
-    """``{package: version}`` of the installed packages among ``names`` in a dpkg status file."""
+    """``{package: version}`` of the installed packages among ``names`` in a dpkg status file.
+
+    Only the stanzas of those packages are read, not the hundreds of others a status file holds: this runs with
+    every gathering of the facts. ``Package:`` is first in each stanza (the order of ``fieldinfos[]`` in dpkg's
+    lib/dpkg/parse.c, in which lib/dpkg/dump.c writes one).
+    """
     found = {}
-    for stanza in re.split(r"\n\s*\n", text or ""):
-        fields = dict(re.findall(r"^([A-Za-z-]+): ?(.*)$", stanza, re.M))
-        if fields.get("Package") in names and fields.get("Status", "").endswith(" installed"):
-            found[fields["Package"]] = fields.get("Version")
+    wanted = "|".join(re.escape(name) for name in names)
+    for match in re.finditer(r"^Package: (%s)\n((?:[^\n]*\S[^\n]*(?:\n|$))*)" % wanted, text or "", re.M):
+        fields = dict(re.findall(r"^([A-Za-z-]+): ?(.*)$", match.group(2), re.M))
+        if fields.get("Status", "").endswith(" installed"):
+            found[match.group(1)] = fields.get("Version")
     return found
 
 

@@ -28,6 +28,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.inferops.amd.plugins.module_utils._llama_server.log import BACKEND_OF_DEVICE
+
 OPTION_LINE = re.compile(r"^--?[A-Za-z0-9]")  # not the "----- common params -----" headings
 NAMES_SEPARATOR = re.compile(r",\s+(?=-)")
 CHOICE_ITEM = re.compile(r"^\s+- ([A-Za-z0-9_+.-]+): ")
@@ -38,8 +40,9 @@ VERSION_LINE = re.compile(r"version: (\S+) \(build (\d+), commit (\S+)\)")
 # Before about August 2026 (b10xxx) the line was ``version: <build> (<commit>)``.
 OLD_VERSION_LINE = re.compile(r"version: (\d+) \((\S+)\)")
 
-# ggml_backend_dev_name's prefix -> the collection's backend word (the same table as log.BACKEND_OF_DEVICE).
-DEVICE_BACKENDS = (("Vulkan", "vulkan"), ("ROCm", "rocm"), ("CUDA", "cuda"), ("RPC", "rpc"))
+# ggml_backend_dev_name's prefix -> the collection's backend word: the log's table, and the RPC devices
+# --list-devices also lists (the log judges only the GPU a model runs on).
+DEVICE_BACKENDS = BACKEND_OF_DEVICE + (("RPC", "rpc"),)
 
 
 def _option_blocks(text):
