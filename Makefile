@@ -15,7 +15,7 @@ COLLECTION_VERSION = $(shell sed -n 's/^version: *//p' galaxy.yml)
 # Runs a stage's command and prints what it cost: $(call cost,COMMAND[,LABEL]).
 cost = SECONDS=0; $(1); rc=$$?; echo "make $@$(if $(2), $(2)): $$SECONDS s (exit $$rc)"; exit $$rc
 
-.PHONY: setup system-packages demo test lint sanity unit integration vm vm-systemd-boot bench clean \
+.PHONY: setup system-packages demo test lint sanity unit integration unstable vm vm-systemd-boot bench clean \
 	matrix matrix-ci matrix-prerelease package ee ee-base docs changelog bench-fleet bench-mitogen llama-server
 
 # A venv of another Python (an older checkout's) is replaced, not upgraded in place.
@@ -44,7 +44,7 @@ demo: setup
 
 ## test: everything CI runs. Sanity runs in matrix-ci, on the oldest and newest
 ## ansible-core x Python pairs (`make sanity` is the same test on .venv's pair).
-test: setup lint matrix-ci unit llama-server integration package docs vm
+test: setup lint matrix-ci unit llama-server integration unstable package docs vm
 	@echo "make test: all stages passed"
 
 lint: setup
@@ -102,8 +102,10 @@ changelog: setup
 sanity: setup
 	$(BIN)/python tests/tools/run_sanity.py $(SANITY_TREE)
 
+## unit and integration run on every core (pytest-xdist, -n auto); integration keeps each test file on one
+## worker (--dist loadfile): a file's tests share a fleet and run in order.
 unit: setup
-	$(BIN)/python -m pytest -q tests/unit
+	$(BIN)/python -m pytest -q -n auto tests/unit
 
 ## llama-server: llama.cpp's server built from source for the integration tests, cached in
 ## /var/cache/inferops-llama (tests/llama/llama_server_build.py); prints its cost, skipped when cached.
@@ -112,7 +114,13 @@ llama-server: setup
 
 # INFEROPS_REQUIRE_LLAMA_SERVER: tests that need the real llama-server fail instead of skipping.
 integration: setup llama-server
-	INFEROPS_REQUIRE_LLAMA_SERVER=1 $(BIN)/python -m pytest -q tests/integration
+	INFEROPS_REQUIRE_LLAMA_SERVER=1 $(BIN)/python -m pytest -q -n auto --dist loadfile tests/integration
+
+## unstable: the llama_cpp role with Debian's packages on a real Debian unstable system (systemd in a podman
+## container, image cached in /var/cache/inferops-unstable: tests/debian_unstable/host.py); prints its cost.
+## INFEROPS_REQUIRE_UNSTABLE: the tests fail, not skip, where the host cannot run.
+unstable: setup llama-server
+	@$(call cost,INFEROPS_REQUIRE_UNSTABLE=1 $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/debian_unstable)
 
 ## vm: the molecule scenarios (extensions/molecule/) on real VMs: default and vm_grub_failure (GRUB/BIOS), vm_systemd_boot (UEFI); one by hand: bash tests/vm/molecule.sh test -s NAME.
 vm: setup

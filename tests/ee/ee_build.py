@@ -270,11 +270,23 @@ def release_date(mirror, suite, proxy):
 # ---------------------------------------------------------------- the local base image
 
 class Base:
-    """The local stand-in for the definition's base image: its recipe, key, cache folder and tag."""
+    """A local Debian base image made by debootstrap: its recipe, key, cache folder and tag.
 
-    def __init__(self, suite, cache=None, mirror=None):
+    As made for the EE (the defaults) it stands in for the definition's base image. Other test hosts
+    (tests/debian_unstable/host.py) ask for more: ``include`` (debootstrap --include: packages of an
+    installed system), ``apt_settings`` (apt.conf lines), ``keep_lists`` (the package lists stay, as
+    on an installed system) and their own ``repository`` and ``cache``; each of those enters the
+    recipe only when set, so the EE's key does not change with them.
+    """
+
+    def __init__(self, suite, cache=None, mirror=None, include=(), apt_settings=(), keep_lists=False,
+                 repository=BASE_REPOSITORY):
         self.suite = suite
         self.cache = cache or cache_root()
+        self.repository = repository
+        self.include = sorted(include)
+        self.apt_settings = list(apt_settings)
+        self.keep_lists = keep_lists
         self.mirror = (mirror or os.environ.get("INFEROPS_EE_MIRROR") or apt_sources.debian_mirror(suite)).rstrip("/")
         self.proxy = apt_sources.apt_http_proxy()
         settings, self.pip_left_out = host_pip_settings()
@@ -289,10 +301,16 @@ class Base:
             "apt_conf": apt_conf_text(self.proxy),
             "files": dict((path, hashlib.sha256(content).hexdigest()) for path, content in sorted(self.files.items())),
         }
+        if self.include:
+            self.recipe["include"] = self.include
+        if self.apt_settings:
+            self.recipe["apt_settings"] = self.apt_settings
+        if self.keep_lists:
+            self.recipe["keep_lists"] = True
         self.key = hashlib.sha256(json.dumps(self.recipe, sort_keys=True).encode()).hexdigest()[:16]
         self.name = "base-%s-%s" % (suite, self.key)
         self.path = os.path.join(self.cache, self.name)
-        self.tag = "%s:%s-%s" % (BASE_REPOSITORY, suite, self.key)
+        self.tag = "%s:%s-%s" % (self.repository, suite, self.key)
 
     def is_cached(self):
         return os.path.exists(os.path.join(self.path, "COMPLETE"))
@@ -326,8 +344,9 @@ class Base:
                 env["http_proxy"] = self.proxy
             with stage("debootstrap --variant=minbase %s (Debian mirror %s)" % (self.suite, self.mirror)):
                 # debuerreotype-init's options: minbase, merged /usr, the archive's signature checked
-                run(["debootstrap", "--force-check-gpg", "--variant=minbase", "--merged-usr", self.suite, tree,
-                     self.mirror], log=log, env=env)
+                include = ["--include=" + ",".join(self.include)] if self.include else []
+                argv = ["debootstrap", "--force-check-gpg", "--variant=minbase", "--merged-usr"] + include
+                run(argv + [self.suite, tree, self.mirror], log=log, env=env)
             self.configure(tree)
             with stage("base tree -> rootfs.tar"):
                 run(["tar", "--numeric-owner", "--xattrs", "-C", tree, "-cf", os.path.join(work, "rootfs.tar"), "."])
@@ -344,9 +363,9 @@ class Base:
             raise
 
     def configure(self, tree):
-        """Like the official image: no package lists (apt-get update comes first); plus this machine's
-        network settings (see the module's docstring)."""
-        for folder in ("var/lib/apt/lists", "var/cache/apt"):
+        """Like the official image: no package lists (apt-get update comes first) unless keep_lists;
+        plus this machine's network settings (see the module's docstring) and the apt settings asked for."""
+        for folder in ("var/cache/apt",) if self.keep_lists else ("var/lib/apt/lists", "var/cache/apt"):
             for name in os.listdir(os.path.join(tree, folder)):
                 path = os.path.join(tree, folder, name)
                 if os.path.isfile(path):
@@ -368,6 +387,9 @@ class Base:
             write("/etc/pip.conf", self.recipe["pip_conf"])
         if self.recipe["apt_conf"]:
             write("/etc/apt/apt.conf.d/50inferops-ee-proxy", self.recipe["apt_conf"])
+        if self.apt_settings:
+            lines = ["// tests/ee/ee_build.py Base(apt_settings)"] + self.apt_settings
+            write("/etc/apt/apt.conf.d/50inferops-test-host", "".join(line + "\n" for line in lines))
         say("base carries this machine's pip settings: %s%s" % (
             ", ".join(sorted(self.pip_settings)) or "none",
             "; left out: " + ", ".join(self.pip_left_out) if self.pip_left_out else ""))
@@ -381,7 +403,7 @@ class Base:
         """Bases of other recipes are never used again: their folders and images go."""
         for name in os.listdir(self.cache):
             if name.startswith("base-") and name != self.name and os.path.isdir(os.path.join(self.cache, name)):
-                old_tag = "%s:%s" % (BASE_REPOSITORY, name[len("base-"):])
+                old_tag = "%s:%s" % (self.repository, name[len("base-"):])
                 say("removing the base of an older recipe: %s" % old_tag)
                 shutil.rmtree(os.path.join(self.cache, name), ignore_errors=True)
                 subprocess.run(["podman", "rmi", "--force", old_tag], capture_output=True, check=False)

@@ -176,7 +176,7 @@ def step_command(step, pair, venv):
         dest = os.path.join(REPO, ".build", "matrix", pair.name, "ansible_collections", "inferops", "amd")
         skips = [word for test in sorted(pair.sanity_skip) for word in ("--skip-test", test)]
         return [python, os.path.join(REPO, "tests", "tools", "run_sanity.py"), dest] + skips
-    return [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/unit"]
+    return [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "auto", "tests/unit"]
 
 
 def run_pair(pair, steps, matrix, cache, linted_cores, results, unit_done=()):

@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import tempfile
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -126,12 +127,24 @@ def test_a_file_read_and_left_alone_is_no_change(data):
 
 
 _HOSTS = {}
+_HOSTS_FOLDER = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_scratch_hosts():
+    """The scratch hosts below go with this module's tests (they used to stay behind in /tmp)."""
+    yield
+    _HOSTS.clear()
+    while _HOSTS_FOLDER:
+        shutil.rmtree(_HOSTS_FOLDER.pop(), ignore_errors=True)
 
 
 def host(name):
     """One simulated host per test (made once: Hypothesis runs many examples in one test call)."""
     if name not in _HOSTS:
-        _HOSTS[name] = make_scratch_host("r9700_desktop", os.path.join(tempfile.mkdtemp(prefix="grub-prop-"), name))
+        if not _HOSTS_FOLDER:
+            _HOSTS_FOLDER.append(tempfile.mkdtemp(prefix="grub-prop-"))
+        _HOSTS[name] = make_scratch_host("r9700_desktop", os.path.join(_HOSTS_FOLDER[0], name))
     return _HOSTS[name]
 
 
