@@ -67,9 +67,10 @@ matrix-prerelease: setup
 	@$(call cost,$(BIN)/python tests/matrix/matrix.py --prerelease)
 
 ## package: the built tarball installed into a clean collections path, by FQCN; galaxy-importer on it; the EE
-## image built with podman and run (INFEROPS_REQUIRE_EE: the EE tests fail, not skip, without podman).
+## image built with podman and run (INFEROPS_REQUIRE_EE: the EE tests fail, not skip, without podman); one test
+## file per worker (galaxy-importer, the EE build and the installed tarball run side by side).
 package: setup
-	@$(call cost,INFEROPS_REQUIRE_EE=1 $(BIN)/python -m pytest -q tests/package)
+	@$(call cost,INFEROPS_REQUIRE_EE=1 $(BIN)/python -m pytest -q -n auto --dist loadfile tests/package)
 
 ## ee: the execution environment image localhost/inferops-amd-ee:VERSION, built by ansible-builder with podman
 ## FROM a Debian base made here (ee-base; no registry), or FROM EE_BASE_IMAGE=docker.io/library/debian:trixie
