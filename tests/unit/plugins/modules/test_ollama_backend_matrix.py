@@ -202,3 +202,31 @@ def test_files_mechanism_moves_whole_backends_and_restores_exactly(prepared, hos
     assert run_module("ollama_backend", args)["changed"] is False
     run_module("ollama_backend", dict(sysroot=root, backend="auto", version=version))
     assert snapshot(root) == before
+
+
+# Strix Halo's BIOS UMA frame buffer: 512 MiB as recorded, or a 64 GiB carve-out (GTT then sized from what
+# is left). From 0.30.0 ROCm classes the GPU from sysfs (the simulated ollama follows discover/amd.go
+# readROCmDRMDevice): integrated with the small buffer; with the carve-out the rule does not decide and the
+# GPU library's own type (an APU: integrated) stands. Either way the plan must get the GPU onto the backend.
+UMA = {"512m": (512 << 20, 63 << 30), "64g": (64 << 30, 32 << 30)}
+
+
+@pytest.mark.parametrize("backend", ("rocm", "vulkan"))
+@pytest.mark.parametrize("uma", sorted(UMA))
+@pytest.mark.parametrize("layout_name,version", [r for r in RELEASES if r[1] >= "0.30.0"],
+                         ids=["%s@%s" % r for r in RELEASES if r[1] >= "0.30.0"])
+def test_strix_halo_runs_the_backend_whatever_its_uma_frame_buffer(tmp_path, layout_name, version, uma, backend):
+    root = str(tmp_path / "strix")
+    make_scratch_host("strix_halo_arch_ollama", root)
+    vram, gtt = UMA[uma]
+    device = os.path.join(root, "sys/bus/pci/devices/0000:c5:00.0")
+    for name, value in (("mem_info_vram_total", vram), ("mem_info_gtt_total", gtt)):
+        with open(os.path.join(device, name), "w") as handle:
+            handle.write("%d\n" % value)
+    layout = install_layout(root, layout_name, version)
+    result = run_module("ollama_backend", dict(sysroot=root, backend=backend, version=version))
+    assert result["changed"] and result["backend"] == backend
+    log = startup_log(root, layout, dropin_environment(root))
+    assert runs_on(log, "0000:c5:00.0", backend), log
+    on_it = [dev for dev in devices(log) if dev.get("pci_id") == "0000:c5:00.0"]
+    assert on_it and on_it[0]["type"] == "iGPU", log
