@@ -1,20 +1,36 @@
-"""The ollama role's service steps against the VM's real systemd.
+"""The ollama role's service steps against real systemd, on the Debian unstable host.
 
 The unit and integration tests drive the simulated systemctl (tests/simulation/tools/systemctl); this is
-where real systemd reads the two drop-ins the role writes, the settings (inferops.amd.config_file) and
-the backend's (inferops.amd.ollama_backend), and inferops.amd.systemd_service enables, starts and
-restarts the service as the role's tasks and handler do. No Ollama release can be downloaded here, so a
-stand-in takes its place: a script that answers `--version` as Ollama does and sleeps as `serve`, one
-backend folder so the installation has a layout, and a unit where a distribution package puts it
-(/usr/lib/systemd/system). The VM has no GPU: the backend is `cpu`.
+where real systemd (Debian unstable's, as PID 1 in the container of tests/debian_unstable/host.py) reads
+the two drop-ins the role writes, the settings (inferops.amd.config_file) and the backend's
+(inferops.amd.ollama_backend), and inferops.amd.systemd_service enables, starts and restarts the service
+as the role's tasks and handler do. No Ollama release can be downloaded here, so a stand-in takes its
+place: a script that answers `--version` as Ollama does and sleeps as `serve`, one backend folder so the
+installation has a layout, and a unit where a distribution package puts it (/usr/lib/systemd/system).
+There is no GPU: the backend is `cpu`. The modules run through Ansible (testinfra's ansible backend,
+the test connection tests/debian_unstable/connection_plugins), as the role runs them.
+
+(It ran on molecule's default VM scenario before; the container's real systemd proves the same in
+seconds instead of minutes of ssh round trips under software emulation.)
 """
 
 import json
+import os
+import sys
+
+import pytest
+import testinfra
+
+from tests.debian_unstable import host as unstable_host
+from tests.integration.conftest import REPO
+
+CONTAINER = "inferops-unstable-ollama"
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 UNIT = "ollama.service"
 DROPINS = "/etc/systemd/system/%s.d" % UNIT
 STAND_IN = """#!/bin/sh
-# Stand-in for the ollama executable (extensions/molecule/default/tests/test_vm_ollama_service.py).
+# Stand-in for the ollama executable (tests/debian_unstable/test_ollama_service.py).
 case "$1" in
   --version|-v) echo "ollama version is 0.32.15" ;;
   serve) exec sleep infinity ;;
@@ -41,6 +57,31 @@ SETTINGS_DROPIN = ("[Service]\n"
                    'Environment="OLLAMA_KEEP_ALIVE=10m"\n')
 # Ollama 0.32.15 with its backend folders: the CPU alone (ollama_release_table, 0.30.1 on).
 CPU_ENVIRONMENT = {"ROCR_VISIBLE_DEVICES": "-1", "OLLAMA_VULKAN": "0"}
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory):
+    reason = unstable_host.missing()
+    if reason:
+        if os.environ.get("INFEROPS_REQUIRE_UNSTABLE") == "1":
+            pytest.fail("the Debian unstable host cannot run here: " + reason)
+        pytest.skip("the Debian unstable host cannot run here: " + reason)
+    inventory = tmp_path_factory.mktemp("ollama-service") / "inventory.yml"
+    inventory.write_text(json.dumps({"all": {"hosts": {CONTAINER: {
+        "ansible_connection": "inferops_podman", "ansible_python_interpreter": "/usr/bin/python3"}}}}))
+    # testinfra runs `ansible` in this process's environment: this venv's, with the test connection, this
+    # checkout's settings (the collection from .build/collections) and no simulation switch (a real system at /)
+    saved = dict(os.environ)
+    os.environ.update(ANSIBLE_CONNECTION_PLUGINS=os.path.join(HERE, "connection_plugins"), INFEROPS_SIMULATION="0",
+                      ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
+                      PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    unstable_host.start(CONTAINER)
+    try:
+        yield testinfra.get_host("ansible://%s?ansible_inventory=%s&force_ansible=true" % (CONTAINER, inventory))
+    finally:
+        unstable_host.stop(CONTAINER)
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def run(host, module, **args):
