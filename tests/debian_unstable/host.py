@@ -68,21 +68,15 @@ CGROUP2_MAGIC = "cgroup2fs"
 BOOT_TIMEOUT = 60
 
 
-class Unavailable(Exception):
-    """This machine cannot run the host (the reason says why)."""
+Unavailable = ee_build.Unavailable
 
 
 def say(message):
-    print("unstable: " + message, flush=True)
+    ee_build.say(message, "unstable")
 
 
-@contextlib.contextmanager
 def stage(label):
-    started = time.monotonic()
-    try:
-        yield
-    finally:
-        say("%s: %.1f s" % (label, time.monotonic() - started))
+    return ee_build.stage(label, "unstable")
 
 
 def cache_root():
@@ -98,18 +92,12 @@ def apt_archives():
 
 def missing():
     """Why this machine cannot run the host, or None."""
-    if os.geteuid() != 0:
-        return "not root: debootstrap, podman's system storage and cgroup folders need root"
-    tools = [tool for tool in ("podman", "runc", "debootstrap", "tar") if not _which(tool)]
-    if tools:
-        return "missing %s (apt-get install podman runc debootstrap tar)" % " ".join(tools)
+    reason = ee_build.missing_tools()
+    if reason:
+        return reason
     if cgroup_layout() is None:
-        return "no cgroup v2 hierarchy (systemd 256 and later need one)"
+        return "no cgroup v2 hierarchy (Debian unstable's systemd runs only on one)"
     return None
-
-
-def _which(tool):
-    return any(os.access(os.path.join(folder, tool), os.X_OK) for folder in os.environ.get("PATH", "").split(os.pathsep))
 
 
 def _fs_type(path):

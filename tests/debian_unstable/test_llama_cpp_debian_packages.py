@@ -24,6 +24,7 @@ import time
 import pytest
 
 from tests.debian_unstable import host
+from tests.debian_unstable.conftest import require_host
 from tests.integration.conftest import run_playbook
 from tests.llama.fixtures import built_server, free_port, make_model
 
@@ -40,11 +41,7 @@ def say(message):
 
 @pytest.fixture(scope="module")
 def unstable(tmp_path_factory):
-    reason = host.missing()
-    if reason:
-        if os.environ.get("INFEROPS_REQUIRE_UNSTABLE") == "1":
-            pytest.fail("the Debian unstable host cannot run here: " + reason)
-        pytest.skip("the Debian unstable host cannot run here: " + reason)
+    require_host()
     _bin_dir, source = built_server()
     work = tmp_path_factory.mktemp("unstable")
     model = make_model(source, work / "tiny.gguf")

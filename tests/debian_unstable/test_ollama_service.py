@@ -22,6 +22,7 @@ import pytest
 import testinfra
 
 from tests.debian_unstable import host as unstable_host
+from tests.debian_unstable.conftest import require_host
 from tests.integration.conftest import REPO
 
 CONTAINER = "inferops-unstable-ollama"
@@ -61,11 +62,7 @@ CPU_ENVIRONMENT = {"ROCR_VISIBLE_DEVICES": "-1", "OLLAMA_VULKAN": "0"}
 
 @pytest.fixture(scope="module")
 def host(tmp_path_factory):
-    reason = unstable_host.missing()
-    if reason:
-        if os.environ.get("INFEROPS_REQUIRE_UNSTABLE") == "1":
-            pytest.fail("the Debian unstable host cannot run here: " + reason)
-        pytest.skip("the Debian unstable host cannot run here: " + reason)
+    require_host()
     inventory = tmp_path_factory.mktemp("ollama-service") / "inventory.yml"
     inventory.write_text(json.dumps({"all": {"hosts": {CONTAINER: {
         "ansible_connection": "inferops_podman", "ansible_python_interpreter": "/usr/bin/python3"}}}}))

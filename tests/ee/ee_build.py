@@ -102,18 +102,18 @@ class Unavailable(Exception):
     """This machine cannot build the image (the reason says what is missing)."""
 
 
-def say(message):
-    print("ee: " + message, flush=True)
+def say(message, prefix="ee"):
+    print("%s: %s" % (prefix, message), flush=True)
 
 
 @contextlib.contextmanager
-def stage(label):
+def stage(label, prefix="ee"):
     """Prints what a stage cost, also when it fails."""
     started = time.monotonic()
     try:
         yield
     finally:
-        say("%s: %.1f s" % (label, time.monotonic() - started))
+        say("%s: %.1f s" % (label, time.monotonic() - started), prefix)
 
 
 def shown(path):
