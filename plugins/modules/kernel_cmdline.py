@@ -9,7 +9,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: kernel_cmdline
-short_description: Keep arguments on the kernel command line of GRUB, grubby, systemd-boot, kernelstub or rpm-ostree hosts
+short_description: Keep arguments on the kernel command line of GRUB, grubby, systemd-boot, kernelstub, rpm-ostree or bootc hosts
 version_added: 0.1.0
 description:
   - Makes arguments present on (or absent from) the kernel command line the bootloader uses at the next boot, and
@@ -52,6 +52,17 @@ description:
     kernel-install's C(install.conf) or C(install.conf.d/*.conf) under C(/etc/kernel) or C(/usr/lib/kernel), a
     mkinitcpio C(_uki=) preset) and managed arguments in C(/etc/kernel/cmdline.d) or C(/etc/cmdline.d) are refused.
     On any failure every entry and file is restored and entries created meanwhile are removed."
+  - "sdboot-manage (CachyOS with systemd-boot): the generated entries take C(LINUX_OPTIONS) of C(/etc/sdboot-manage.conf),
+    which is edited in place (bash reads it; a missing assignment gets a C(LINUX_OPTIONS=\"...\") line), proven with a
+    real C(bash) before and after, then C(sdboot-manage gen) runs and every generated entry is read back. An argument
+    edited into an entry by hand (which the next generation would drop) and one sdboot-manage writes itself (C(root=),
+    C(resume=) ...) are refused. Fallback entries keep C(LINUX_FALLBACK_OPTIONS). On failure the configuration, every
+    entry and C(loader.conf) are put back byte for byte."
+  - "bootc (image mode): the arguments go into the image, a file of the module's own,
+    C(/usr/lib/bootc/kargs.d/90-inferops-amd.toml), in the root it is given (an image tree, or C(/) of a Containerfile
+    build); bootc applies them on C(bootc upgrade) or C(switch). Arguments of the image's other kargs.d files are never
+    edited; removing or replacing one is refused naming its file. A booted bootc host without rpm-ostree is refused (no
+    per-machine kernel argument API in bootc). RV(reboot_required) is false: the image's hosts boot it, not this one."
   - Arguments with quotes, spaces or C(=) in the value (C(acpi_osi="!Windows 2020"), C(amdgpu.ppfeaturemask=0xffffffff))
     round-trip unchanged; a value with spaces and no quotes is written as C(name="value"). Both quoting styles the kernel
     accepts compare equal. grubby and kernelstub split at spaces, so they refuse values with spaces.
@@ -105,17 +116,19 @@ options:
   bootloader:
     description:
       - Which backend holds the command line. C(auto) looks in this order for rpm-ostree (C(/run/ostree-booted) and the
-        tool), kernelstub (tool and C(/etc/kernelstub/configuration)), grubby, GRUB (C(/etc/default/grub) and
+        tool), a bootc image (C(/ostree) a link to C(sysroot/ostree), C(/sysroot), C(/usr/lib/ostree/prepare-root.conf),
+        and C(/usr/lib/bootc) or the C(bootc) tool), kernelstub (tool and C(/etc/kernelstub/configuration)),
+        sdboot-manage (C(/etc/sdboot-manage.conf), the tool and a boot loader folder), grubby, GRUB (C(/etc/default/grub) and
         C(update-grub)/C(grub-mkconfig)/C(grub2-mkconfig)), systemd-boot (a C(loader/loader.conf) or a C(loader/entries)
         folder in C(/boot), C(/efi) or C(/boot/efi)), and fails naming all of them when none is found.
     type: str
     default: auto
-    choices: [auto, grub, grubby, systemd_boot, kernelstub, rpm_ostree]
+    choices: [auto, grub, grubby, systemd_boot, sdboot_manage, kernelstub, rpm_ostree, bootc_kargs]
   backup:
     description:
-      - Before editing a file (GRUB defaults, C(/etc/kernel/cmdline), a loader entry), copy its bytes to
-        C(<file>.<pid>.<YYYY-MM-DD@HH-MM-SS>~) next to it, Ansible's own C(backup) naming with C(-) for C(:), which the
-        vfat file system of an ESP refuses. The copy never ends in C(.cfg), so GRUB does not source it.
+      - Before editing a file (GRUB defaults, C(/etc/kernel/cmdline), a loader entry, C(/etc/sdboot-manage.conf), the
+        bootc kargs.d file), copy its bytes to C(<file>.<pid>.<YYYY-MM-DD@HH-MM-SS>~) next to it, Ansible's own
+        C(backup) naming with C(-) for C(:), which the vfat file system of an ESP refuses. The copy never ends in C(.cfg), so GRUB does not source it.
       - When the change fails, the files are put back byte for byte and read back; only then are the backups removed.
         A file that cannot be put back keeps its backup, and the failure names both.
       - The tool-driven backends (grubby, kernelstub, rpm-ostree) edit nothing themselves and make no backup; rpm-ostree

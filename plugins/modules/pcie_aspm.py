@@ -98,7 +98,7 @@ options:
         description: Which backend holds the command line, as O(inferops.amd.kernel_cmdline#module:bootloader).
         type: str
         default: auto
-        choices: [auto, grub, grubby, systemd_boot, kernelstub, rpm_ostree]
+        choices: [auto, grub, grubby, systemd_boot, sdboot_manage, kernelstub, rpm_ostree, bootc_kargs]
       backup:
         description: Copy an edited file first, as O(inferops.amd.kernel_cmdline#module:backup).
         type: bool

@@ -106,7 +106,7 @@ def commit_change(planned, backup=True, check_mode=False, diff=False):
     Raises KernelCmdlineRunError, whose result says whether anything stayed changed.
     """
     root, backend, change = planned.root, planned.backend, planned.change
-    running = kernel_cmdline.split_cmdline(root.read_text("/proc/cmdline", ""))
+    running = kernel_cmdline.split_cmdline(root.read_text("/proc/cmdline", "")) if backend.boots_here else []
     result = dict(changed=bool(change) or planned.state_changed, bootloader=backend.name,
                   configured=change.configured, running=running, added=change.added, removed=change.removed,
                   released=planned.released, restored=[arg for arg in planned.restored if arg in change.added],
@@ -126,8 +126,8 @@ def commit_change(planned, backup=True, check_mode=False, diff=False):
             result.update(backup_file=backups[0], backup_files=backups)
     if planned.owner and planned.state_changed and not check_mode:
         owners_state.write_state(root, *planned.state[1])
-    result["reboot_required"] = kernel_cmdline.reboot_required(result["configured"], running, planned.present,
-                                                               planned.absent + planned.still_running)
+    result["reboot_required"] = backend.boots_here and kernel_cmdline.reboot_required(
+        result["configured"], running, planned.present, planned.absent + planned.still_running)
     return result
 
 

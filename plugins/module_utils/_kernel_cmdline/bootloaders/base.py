@@ -19,6 +19,7 @@
 :meth:`Bootloader.commit` runs apply, read_back and, on any failure, rollback, so
 no backend can forget one of them.  ``tool_driven`` backends (grubby, kernelstub,
 rpm-ostree) cannot be rolled back byte for byte; a failure there reports changed.
+``boots_here`` is False for a backend that writes an image's configuration (bootc_kargs).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -35,6 +36,9 @@ class Bootloader:
     name = None
     looked_for = None
     tool_driven = False
+    # False where the configuration is an image's, not this machine's next boot (bootc_kargs):
+    # /proc/cmdline is not compared and no reboot is asked for.
+    boots_here = True
 
     def __init__(self, root, runner):
         self.root = root
@@ -56,6 +60,14 @@ class Bootloader:
 
     def read_back(self, change, present, absent):
         raise NotImplementedError
+
+    def write_and_run(self, change, backup_suffix):
+        """The plain apply: write the change's files (backed up), then run its commands; returns the backups."""
+        for path, (_old, new) in sorted(change.files.items()):
+            self.transaction.write(path, new, backup_suffix)
+        for argv in change.commands:
+            self.runner.run(argv)
+        return list(self.transaction.backups)
 
     def rollback(self, change):
         """Restore every file recorded by the transaction; tool-driven backends override."""

@@ -4,8 +4,10 @@
 """Which bootloader holds a host's kernel command line.
 
 Most specific first, because hosts carry traces of several: an ostree host
-also has GRUB files, Pop!_OS has kernelstub and systemd-boot, Fedora has
-grubby and /etc/default/grub (and often /etc/kernel/cmdline).  GRUB comes
+also has GRUB files (with rpm-ostree it is rpm_ostree's; a bootc image or a booted bootc host
+without rpm-ostree is bootc_kargs', which refuses the latter), Pop!_OS has kernelstub and systemd-boot, Fedora has
+grubby and /etc/default/grub (and often /etc/kernel/cmdline), CachyOS's
+sdboot-manage writes plain systemd-boot entries (its configuration and tool decide).  GRUB comes
 before systemd-boot because a Debian host may have kernel-install without
 booting through systemd-boot; systemd-boot needs a loader.conf or
 loader/entries.  Backends know nothing of each other; only this file lists them.
@@ -15,14 +17,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.bootc_kargs import BootloaderBootcKargs
 from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.grub import BootloaderGrub
 from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.grubby import BootloaderGrubby
 from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.kernelstub import BootloaderKernelstub
 from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.rpm_ostree import BootloaderRpmOstree
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.sdboot_manage import BootloaderSdbootManage
 from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.systemd_boot import BootloaderSystemdBoot
 from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.arguments import CmdlineError
 
-BACKENDS = (BootloaderRpmOstree, BootloaderKernelstub, BootloaderGrubby, BootloaderGrub, BootloaderSystemdBoot)
+BACKENDS = (BootloaderRpmOstree, BootloaderBootcKargs, BootloaderKernelstub, BootloaderSdbootManage, BootloaderGrubby,
+            BootloaderGrub, BootloaderSystemdBoot)
 NAMES = tuple(backend.name for backend in BACKENDS)
 
 

@@ -109,11 +109,7 @@ class BootloaderGrub(Bootloader):
 
     def apply(self, change, backup_suffix):
         self.transaction.keep(grub_cfg_path(self.root))
-        for path, (_old, new) in sorted(change.files.items()):
-            self.transaction.write(path, new, backup_suffix)
-        for argv in change.commands:
-            self.runner.run(argv)
-        return list(self.transaction.backups)
+        return self.write_and_run(change, backup_suffix)
 
     def read_back(self, change, present, absent):
         written = GrubDefaults.read(self.root)

@@ -92,10 +92,10 @@ def word_end(text, start):
     return i if depth == 0 else None
 
 
-def _inert_assignment(body):
-    """True when ``body`` assigns one word to a variable other than the watched ones, and nothing else."""
+def inert_assignment(body, watched=_WATCHED_NAME):
+    """True when ``body`` assigns one word to a variable other than the ``watched`` ones, and nothing else."""
     match = _NAME_ASSIGNMENT.match(body)
-    if not match or _WATCHED_NAME.search(body):
+    if not match or watched.search(body):
         return False
     end = word_end(body, match.end())
     if end is None:
@@ -104,32 +104,37 @@ def _inert_assignment(body):
     return rest == "" or rest.startswith("#")
 
 
+def code_lines(files):
+    """``(path, line number, body, stripped body)`` of every line of ``[(path, text)]`` that is neither blank nor a comment."""
+    for path, text in files:
+        for number, line in enumerate(config_text.split_lines(text), 1):
+            body = config_text.line_body(line)[0]
+            stripped = body.strip()
+            if stripped and not stripped.startswith("#"):
+                yield path, number, body, stripped
+
+
 def static_values(files, where):
     """``{variable: text}`` for the three variables GRUB reads, from ``[(machine path, text)]`` as data.
 
     ``where`` (the sysroot) goes into the refusal, which names the file and line.
     """
     blscfg = ""
-    for path, text in files:
-        for number, line in enumerate(config_text.split_lines(text), 1):
-            body = config_text.line_body(line)[0]
-            stripped = body.strip()
-            if not stripped or stripped.startswith("#"):
+    for path, number, body, stripped in code_lines(files):
+        match = _NAME_ASSIGNMENT.match(body)
+        if match and match.group("var") in (LINUX, LINUX_DEFAULT):
+            continue  # GrubDefaults below reads these, and refuses what it cannot
+        if match and match.group("var") == BLSCFG:
+            value = _BLSCFG_VALUE.match(body[match.end():])
+            if value:
+                blscfg = next(group for group in value.groups() if group is not None)
                 continue
-            match = _NAME_ASSIGNMENT.match(body)
-            if match and match.group("var") in (LINUX, LINUX_DEFAULT):
-                continue  # GrubDefaults below reads these, and refuses what it cannot
-            if match and match.group("var") == BLSCFG:
-                value = _BLSCFG_VALUE.match(body[match.end():])
-                if value:
-                    blscfg = next(group for group in value.groups() if group is not None)
-                    continue
-            elif _inert_assignment(body):
-                continue
-            raise CmdlineError(
-                "%s line %d (%s): sysroot %s is a tree, so its GRUB defaults are read as data, without running them, "
-                "and this line is not one whose effect can be known that way (only comments and plain assignments "
-                "are); nothing was changed. Edit the line, or run against the host itself"
-                % (path, number, config_text.printable(stripped), where))
+        elif inert_assignment(body):
+            continue
+        raise CmdlineError(
+            "%s line %d (%s): sysroot %s is a tree, so its GRUB defaults are read as data, without running them, "
+            "and this line is not one whose effect can be known that way (only comments and plain assignments "
+            "are); nothing was changed. Edit the line, or run against the host itself"
+            % (path, number, config_text.printable(stripped), where))
     values = GrubDefaults(files).values()
     return {LINUX: join_cmdline(values[LINUX]), LINUX_DEFAULT: join_cmdline(values[LINUX_DEFAULT]), BLSCFG: blscfg}
