@@ -48,9 +48,11 @@ description:
     not a fallback. Only the managed arguments' bytes change (CRLF endings, Latin-1 comments and spacing stay).
     Boot counting names (C(<token>-<version>+3.conf), C(+2-1.conf)) are kernel-install's entries; when
     C(/etc/kernel/tries) makes kernel-install write the entry under a new counter, the older file of that kernel is
-    removed (with a backup). Unified kernel images (C(EFI/Linux/*.efi), C(layout=uki) or C(layout=\"uki\") in
-    kernel-install's C(install.conf) or C(install.conf.d/*.conf) under C(/etc/kernel) or C(/usr/lib/kernel), a
-    mkinitcpio C(_uki=) preset) and managed arguments in C(/etc/kernel/cmdline.d) or C(/etc/cmdline.d) are refused.
+    removed (with a backup). Unified kernel images that kernel-install builds with ukify (C(layout=uki) in its
+    C(install.conf) or C(install.conf.d/*.conf), C(<token>-<version>.efi) in C(EFI/Linux)) are rebuilt the same way
+    and each UKI's C(.cmdline) section is read back from its bytes; other UKIs (C(EFI/Linux/*.efi) kernel-install did
+    not name, a mkinitcpio C(_uki=) preset, C(layout=uki) beside type #1 entries), a signed UKI that ukify would not
+    sign again, and managed arguments in C(/etc/kernel/cmdline.d) or C(/etc/cmdline.d) are refused.
     On any failure every entry and file is restored and entries created meanwhile are removed."
   - "sdboot-manage (CachyOS with systemd-boot): the generated entries take C(LINUX_OPTIONS) of C(/etc/sdboot-manage.conf),
     which is edited in place (bash reads it; a missing assignment gets a C(LINUX_OPTIONS=\"...\") line), proven with a

@@ -59,8 +59,11 @@ DEFAULT_CACHE = "/var/cache/inferops-unstable"
 # What an installed Debian system has besides minbase: systemd as init, D-Bus (systemctl talks to
 # systemd through it), Python for Ansible's modules and python3-apt for ansible.builtin.apt. And
 # ggml's HIP backend with the ROCm libraries it pulls in (about 100 s of dpkg at every run were it
-# installed by the test): the host a user has set up for ROCm before choosing Vulkan.
-INCLUDE = ("systemd", "systemd-sysv", "dbus", "python3", "python3-apt", "ca-certificates", "libggml0-backend-hip")
+# installed by the test): the host a user has set up for ROCm before choosing Vulkan. systemd-ukify and
+# systemd-boot-efi (its systemd-stub): kernel-install with layout=uki builds unified kernel images with them
+# (test_kernel_cmdline_uki.py).
+INCLUDE = ("systemd", "systemd-sysv", "dbus", "python3", "python3-apt", "ca-certificates", "libggml0-backend-hip",
+           "systemd-ukify", "systemd-boot-efi")
 APT_SETTINGS = ('Acquire::Check-Valid-Until "false";',)
 UNIFIED = "/sys/fs/cgroup"
 HYBRID_UNIFIED = "/sys/fs/cgroup/unified"

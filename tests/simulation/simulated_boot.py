@@ -18,7 +18,7 @@ reboots and sleeps:
   hooks run.
 
 Marker keys read here besides those of ``sysfs``: ``bootloader``
-(``grub`` or ``bls``), ``bls_entries``, ``firmware_keeps_aspm`` (the firmware
+(``grub``, ``bls`` or ``uki``), ``bls_entries``, ``uki_dir``, ``firmware_keeps_aspm`` (the firmware
 refused OS control of ASPM: FADT or _OSC), ``boot_defaults``, ``boot_count``,
 ``suspend_count``, ``ryzenadj`` (the fake SMU, see tools/ryzenadj).
 """
@@ -38,7 +38,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
-from tests.simulation import sysfs  # noqa: E402
+from tests.simulation import pe_image, sysfs  # noqa: E402
 # Re-exported for the tools and tests that import them from here.
 from tests.simulation.sysfs import (  # noqa: E402,F401  pylint: disable=unused-import
     ASPM_POLICY, LINK_FILES, MARKER, SimulatedSysfs, SimulatedWriteError, bracket_choice, bracketed,
@@ -93,6 +93,8 @@ class SimulatedHost(SimulatedSysfs):
         """The command line the bootloader will hand to the next kernel (the one place boot config is read)."""
         if self.config.get("bootloader", "grub") == "bls":
             return self._bls_cmdline()
+        if self.config.get("bootloader") == "uki":
+            return self._uki_cmdline()
         return self._grub_cmdline()
 
     def _grub_cmdline(self):
@@ -122,6 +124,16 @@ class SimulatedHost(SimulatedSysfs):
         device = re.match(r"BOOT_IMAGE=(\([^)]*\))", self._read(PROC_CMDLINE))
         image = "BOOT_IMAGE=%s%s " % (device.group(1) if device else "", fields["linux"]) if "linux" in fields else ""
         return image + fields["options"]
+
+    def _uki_cmdline(self):
+        """systemd-stub passes the UKI's .cmdline (the newest of ``uki_dir`` by name, as systemd-boot sorts them)."""
+        folder = self._real(self.config.get("uki_dir", "/boot/efi/EFI/Linux"))
+        images = sorted(name for name in os.listdir(folder) if name.endswith(".efi"))
+        with open(os.path.join(folder, images[-1]), "rb") as handle:
+            sections = pe_image.read_sections(handle.read())
+        if ".cmdline" not in sections:
+            raise IOError("no .cmdline section in %s" % images[-1])
+        return sections[".cmdline"].rstrip(b"\0").decode().strip()
 
     def reboot(self):
         """Simulate a reboot: boot defaults back, command line from the bootloader, boot hooks run."""
@@ -449,8 +461,8 @@ def run_sleep_units(kernel, action="suspend"):
         if not settings or not _is_oneshot(settings):
             continue
         ordered_after = set(_words(settings, "Unit", "After")) & {target, service}
-        stop_on_wake = (_words(settings, "Unit", "StopWhenUnneeded")[-1:] == ["yes"]
-                        and _words(settings, "Service", "RemainAfterExit")[-1:] == ["yes"])
+        unneeded = _words(settings, "Unit", "StopWhenUnneeded")[-1:] == ["yes"]
+        stop_on_wake = unneeded and _words(settings, "Service", "RemainAfterExit")[-1:] == ["yes"]
         (after if ordered_after else before).append((unit, "ExecStart"))
         if stop_on_wake and not ordered_after:
             after.append((unit, "ExecStop"))

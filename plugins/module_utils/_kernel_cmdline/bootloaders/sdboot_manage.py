@@ -106,7 +106,10 @@ class BootloaderSdbootManage(Bootloader):
 
     def __init__(self, root, runner):
         super(BootloaderSdbootManage, self).__init__(root, runner)
-        self.config = ShellAssignments(config_files(root), (OPTIONS, FALLBACK_OPTIONS), OPTIONS, CONFIG, append=True)
+        files = config_files(root)
+        # Only LINUX_OPTIONS is edited; LINUX_FALLBACK_OPTIONS is read, to tell a hand edit of a fallback entry.
+        self.config = ShellAssignments(files, (OPTIONS,), OPTIONS, CONFIG, append=True)
+        self.fallback = ShellAssignments(files, (FALLBACK_OPTIONS,), FALLBACK_OPTIONS, CONFIG, append=True)
         self._read = None
 
     @classmethod
@@ -114,8 +117,10 @@ class BootloaderSdbootManage(Bootloader):
         return root.exists(CONFIG) and root.find_tool("sdboot-manage") is not None and bool(boot_roots(root))
 
     def _values(self):
+        """``{LINUX_OPTIONS: [...], LINUX_FALLBACK_OPTIONS: [...]}`` as bash reads them (and the parser agrees)."""
         if self._read is None:
             self._read = check_reading(self.runner, SHELL, self.config, PRELUDE, in_place=self.root)
+            self._read.update(check_reading(self.runner, SHELL, self.fallback, PRELUDE, in_place=self.root))
         return self._read
 
     def _entries(self):

@@ -68,7 +68,9 @@ from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootl
     default_pattern,
     is_default,
     read_entries,
+    split_boot_counter,
 )
+from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.bootloaders.uki import read_uki
 from ansible_collections.inferops.amd.plugins.module_utils._host.config_text import line_body, split_lines
 from ansible_collections.inferops.amd.plugins.module_utils._kernel_cmdline.arguments import (
     CmdlineChange,
@@ -101,15 +103,15 @@ def kernel_image(root, version):
     return None
 
 
-def _layout_assignment(line):
-    """The value of a ``layout=`` line of install.conf, or None.
+def _layout_assignment(line, key_name="layout"):
+    """The value of a ``layout=`` (or ``key_name=``) line of install.conf, or None.
 
     Read both ways kernel-install has read the file: as shell (systemd 252's kernel-install
     sources it, so ``layout="uki"`` is uki) and with systemd's conf-parser (current, which strips
     white space around ``=``: ``layout = uki``).
     """
     key, sep, value = line_body(line)[0].strip().partition("=")
-    if not sep or key.strip() != "layout":
+    if not sep or key.strip() != key_name:
         return None
     value = value.strip()
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
@@ -117,18 +119,20 @@ def _layout_assignment(line):
     return value
 
 
-def _layout_in(root, path):
-    """The last ``layout=`` of one file (a later assignment wins, in shell as in conf-parser)."""
+def _layout_in(root, path, key_name="layout"):
+    """The last ``layout=`` (``key_name=``) of one file (a later assignment wins, in shell as in conf-parser)."""
     found = None
     for line in split_lines(root.read_config(path) or ""):
-        value = _layout_assignment(line)
+        value = _layout_assignment(line, key_name)
         if value is not None:
             found = value
     return found
 
 
-def install_layout(root):
-    """``(layout, file that set it)`` as kernel-install reads its configuration; ``(None, None)`` when unset.
+def install_setting(root, key_name="layout", machine_info="KERNEL_INSTALL_LAYOUT"):
+    """``(value, file that set it)`` of ``layout`` (or ``uki_generator``) as kernel-install reads its configuration.
+
+    ``(None, None)`` when unset.
 
     The main file is the first install.conf of /etc/kernel, /run/kernel, /usr/local/lib/kernel,
     /usr/lib/kernel (systemd 252's kernel-install.in: /etc/kernel, then /usr/lib/kernel; 255's
@@ -142,23 +146,37 @@ def install_layout(root):
     layout, source = None, None
     main = next((folder + "/install.conf" for folder in INSTALL_CONF_DIRS
                  if root.exists(folder + "/install.conf")), None)
-    if main is not None and _layout_in(root, main) is not None:
-        layout, source = _layout_in(root, main), main
+    if main is not None and _layout_in(root, main, key_name) is not None:
+        layout, source = _layout_in(root, main, key_name), main
     dropins = {}
     for folder in reversed(INSTALL_CONF_DIRS):
         for name in root.list_dir(folder + "/install.conf.d"):
             if name.endswith(".conf"):
                 dropins[name] = "%s/install.conf.d/%s" % (folder, name)
     for name in sorted(dropins):
-        value = _layout_in(root, dropins[name])
+        value = _layout_in(root, dropins[name], key_name)
         if value is not None:
             layout, source = value, dropins[name]
-    if layout is None:
+    if layout is None and machine_info:
         for line in split_lines(root.read_config("/etc/machine-info") or ""):
             key, sep, value = line_body(line)[0].strip().partition("=")
-            if sep and key == "KERNEL_INSTALL_LAYOUT":
+            if sep and key == machine_info:
                 layout, source = value.strip().strip("\"'"), "/etc/machine-info"
     return layout, source
+
+
+def install_layout(root):
+    """``(layout, file that set it)``: :func:`install_setting` of ``layout``."""
+    return install_setting(root)
+
+
+def uki_preset_evidence(root):
+    """A mkinitcpio preset that builds a UKI (``..._uki=``), which this module does not rebuild; or None."""
+    for name in root.list_dir("/etc/mkinitcpio.d"):
+        text = root.read_text("/etc/mkinitcpio.d/" + name) or ""
+        if name.endswith(".preset") and re.search(r"^\s*[A-Za-z_]*_uki=", text, re.M):
+            return "/etc/mkinitcpio.d/%s (_uki=)" % name
+    return None
 
 
 def uki_evidence(root):
@@ -175,11 +193,56 @@ def uki_evidence(root):
     if main is not None and _layout_in(root, main) == "uki":
         # systemd before 256 reads no drop-ins: the main file alone decides there.
         return "%s (layout=uki)" % main
-    for name in root.list_dir("/etc/mkinitcpio.d"):
-        text = root.read_text("/etc/mkinitcpio.d/" + name) or ""
-        if name.endswith(".preset") and re.search(r"^\s*[A-Za-z_]*_uki=", text, re.M):
-            return "/etc/mkinitcpio.d/%s (_uki=)" % name
-    return None
+    return uki_preset_evidence(root)
+
+
+class KernelInstallUki:
+    """A UKI that kernel-install's 90-uki-copy.install put into ``<BOOT>/EFI/Linux``: ``<token>-<version>[+tries].efi``.
+
+    Looks like a loader entry to the code that plans kernel-install runs: ``path``, ``name``, ``id``
+    (the name without the boot counter), ``fields["version"]``, ``options()`` (its ``.cmdline``).
+    """
+
+    def __init__(self, root, path, token):
+        self.path = path
+        self.name = path.rsplit("/", 1)[-1]
+        self.id = split_boot_counter(self.name)[0]
+        self.fields = {"version": self.id[len(token) + 1:-len(".efi")]}
+        self.image = read_uki(root, path)
+
+    def options(self):
+        return split_cmdline(self.image.cmdline or "")
+
+
+def uki_files(root):
+    """Machine paths of every ``*.efi`` in ``<BOOT>/EFI/Linux``."""
+    return ["%s/EFI/Linux/%s" % (boot, name) for boot in boot_roots(root)
+            for name in root.list_dir(boot + "/EFI/Linux") if name.lower().endswith(".efi")]
+
+
+def kernel_install_ukis(root, token):
+    """``(UKIs kernel-install wrote, other UKI paths)``: its own are named ``<token>-<version>.efi`` (boot counter aside)."""
+    own, other = [], []
+    for path in uki_files(root):
+        ident = split_boot_counter(path.rsplit("/", 1)[-1])[0]
+        if token and ident.startswith(token + "-") and ident.endswith(".efi") and len(ident) > len(token) + 5:
+            own.append(KernelInstallUki(root, path, token))
+        else:
+            other.append(path)
+    return own, other
+
+
+def uki_signing_configured(root):
+    """Does ukify sign what it builds: ``SecureBootPrivateKey=`` in the uki.conf 60-ukify.install passes it?
+
+    60-ukify.install.in ``uki_conf_location``: /etc/kernel/uki.conf, else /usr/lib/kernel/uki.conf.
+    """
+    for path in ("/etc/kernel/uki.conf", "/usr/lib/kernel/uki.conf"):
+        text = root.read_config(path)
+        if text is not None:
+            return any(line_body(line)[0].strip().partition("=")[0].strip() == "SecureBootPrivateKey"
+                       for line in split_lines(text))
+    return False
 
 
 def entry_token(root):
@@ -251,6 +314,11 @@ class BootloaderSystemdBoot(Bootloader):
         self.default = next((entry for entry in self.entries if is_default(entry, pattern)), None)
         # kernel-install entry path -> the name kernel-install writes it under now (boot counter)
         self.rewritten = {}
+        # layout=uki: kernel-install's UKIs take the place of its type #1 entries (when it has none of those)
+        self.ukis, self.other_ukis = kernel_install_ukis(root, token) if install_layout(root)[0] == "uki" else ([], [])
+        self.uki_mode = bool(self.ukis) and not self.installed and not self.other_ukis
+        if self.uki_mode:
+            self.installed = list(self.ukis)
 
     @classmethod
     def detect(cls, root):
@@ -279,10 +347,14 @@ class BootloaderSystemdBoot(Bootloader):
         return entry.options()
 
     def _refuse_unprovable(self, present, absent):
-        evidence = uki_evidence(self.root)
+        evidence = uki_preset_evidence(self.root) if self.uki_mode else uki_evidence(self.root)
+        if self.uki_mode and not evidence:
+            self._refuse_unrebuildable_ukis()
         if evidence:
-            raise CmdlineError("a unified kernel image boots here (%s): its command line is embedded in the image and "
-                               "this module does not rebuild or read UKIs; nothing was changed" % evidence)
+            raise CmdlineError("a unified kernel image boots here (%s): its command line is embedded in the image, and "
+                               "this module rebuilds only the UKIs kernel-install builds with ukify (layout=uki, "
+                               "<entry token>-<version>.efi in EFI/Linux, no type #1 entries of kernel-install beside "
+                               "them); nothing was changed" % evidence)
         for folder in DROPIN_DIRS:
             for name in self.root.list_dir(folder):
                 path = "%s/%s" % (folder, name)
@@ -293,6 +365,21 @@ class BootloaderSystemdBoot(Bootloader):
                                        % (path, join_cmdline(held), folder, CMDLINE_FILE))
         if not self.installed and not self.by_hand:
             raise CmdlineError("no boot loader entry to edit in %s" % ", ".join(boot_roots(self.root)))
+
+    def _refuse_unrebuildable_ukis(self):
+        generator, source = install_setting(self.root, "uki_generator", None)
+        if generator not in (None, "", "ukify"):
+            raise CmdlineError("%s sets uki_generator=%s: 60-ukify.install builds no UKI then, and this module knows "
+                               "only ukify's; nothing was changed" % (source, generator))
+        for uki in self.ukis:
+            if uki.image.cmdline is None:
+                raise CmdlineError("%s has no .cmdline section: its command line comes from elsewhere; nothing was "
+                                   "changed" % uki.path)
+            if uki.image.signed and not uki_signing_configured(self.root):
+                raise CmdlineError("%s is signed for Secure Boot, but /etc/kernel/uki.conf names no "
+                                   "SecureBootPrivateKey, so the UKI kernel-install would rebuild would be unsigned and "
+                                   "refused by the firmware; configure ukify's signing first, nothing was changed"
+                                   % uki.path)
 
     def plan(self, present, absent):
         self._refuse_unprovable(present, absent)
@@ -345,9 +432,11 @@ class BootloaderSystemdBoot(Bootloader):
                                    "/boot/vmlinuz-%s); kernel-install cannot rewrite it" % where)
             if [tool, "add", version, image] not in commands:
                 commands.append([tool, "add", version, image])
-            if token is not None and entry.id == "%s-%s.conf" % (token, version):
+            ext = ".efi" if isinstance(entry, KernelInstallUki) else ".conf"
+            if token is not None and entry.id == "%s-%s%s" % (token, version, ext):
                 folder = entry.path.rsplit("/", 1)[0]
-                self.rewritten[entry.path] = "%s/%s" % (folder, kernel_install_entry_name(token, version, counter))
+                name = kernel_install_entry_name(token, version, counter)[:-len(".conf")] + ext
+                self.rewritten[entry.path] = "%s/%s" % (folder, name)
         if path != CMDLINE_FILE or flatten(new_lines) != current:
             files[CMDLINE_FILE] = (old_text, new_text)
         return commands
@@ -355,6 +444,8 @@ class BootloaderSystemdBoot(Bootloader):
     def apply(self, change, backup_suffix):
         for boot in boot_roots(self.root):
             self.transaction.keep_folder(boot + "/loader/entries")
+            if self.uki_mode:
+                self.transaction.keep_folder(boot + "/EFI/Linux", suffix=".efi")
         for path, (_old, new) in sorted(change.files.items()):
             self.transaction.write(path, new, backup_suffix)
         for argv in change.commands:
@@ -367,8 +458,8 @@ class BootloaderSystemdBoot(Bootloader):
         """Remove each kernel-install entry that kernel-install just wrote again under another counter."""
         written = set(self.rewritten.values())
         for old, new in sorted(self.rewritten.items()):
-            if old == new or old in written or not self.root.exists(new):
-                continue
+            if old == new or old in written or not self.root.exists(new) or not self.root.exists(old):
+                continue  # (90-uki-copy.install removes the older UKI itself)
             if backup_suffix and self.transaction.saved.get(old) is not None:
                 self.root.write_config(old + backup_suffix, self.transaction.saved[old])
                 self.transaction.backups.append(old + backup_suffix)
@@ -377,6 +468,12 @@ class BootloaderSystemdBoot(Bootloader):
     def read_back(self, change, present, absent):
         now = dict((entry.path, entry) for entry in read_entries(self.root))
         before = set(entry.path for entry in self.entries)
+        if self.uki_mode:
+            ukis, others = kernel_install_ukis(self.root, entry_token(self.root))
+            now.update((uki.path, uki) for uki in ukis)
+            now.update((path, None) for path in others)
+            before |= set(uki.path for uki in self.ukis)
+            self._check_signatures(ukis)
         expected = set(self.rewritten.values()) if change.commands else set()
         new = sorted(set(now) - before - expected)
         if new:
@@ -392,6 +489,13 @@ class BootloaderSystemdBoot(Bootloader):
                     raise CmdlineError("kernel-install did not write %s (for %s)" % (path, entry.path))
                 self._check(path, without_generated(now[path].options()), wanted, present, absent)
         return change.configured
+
+    def _check_signatures(self, ukis):
+        if any(uki.image.signed for uki in self.ukis):
+            unsigned = [uki.path for uki in ukis if not uki.image.signed]
+            if unsigned:
+                raise CmdlineError("kernel-install wrote %s unsigned where the UKI was signed before"
+                                   % ", ".join(unsigned))
 
     @staticmethod
     def _check(path, actual, wanted, present, absent):

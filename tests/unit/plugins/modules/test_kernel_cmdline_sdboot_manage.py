@@ -175,3 +175,10 @@ def test_a_tree_is_read_as_data_without_bash(cachyos, monkeypatch):
     assert "/etc/sdboot-manage.conf line" in refused["msg"] and "is a tree" in refused["msg"]
     applied = run(cachyos, present=["iommu=pt"], expect_failure=True)
     assert "is a tree" in applied["msg"] and tree(cachyos) == edited and gen_calls(cachyos) == []
+
+
+def test_linux_fallback_options_is_never_edited(cachyos):
+    conf = read(cachyos, CONF) + b'LINUX_FALLBACK_OPTIONS="quiet nowatchdog"\n'
+    write(cachyos, CONF, conf)
+    run(cachyos, present=["nowatchdog=0"], absent=["quiet"])
+    assert read(cachyos, CONF).endswith(b'LINUX_FALLBACK_OPTIONS="quiet nowatchdog"\n')

@@ -86,9 +86,8 @@ def bash_reads(data):
     return options.split(), fallback.split()
 
 
-def parsed(data):
-    return ShellAssignments([(PATH, data.decode("utf-8", "surrogateescape"))], (VAR, FALLBACK), VAR, PATH,
-                            append=True)
+def parsed(data, variables=(VAR, FALLBACK)):
+    return ShellAssignments([(PATH, data.decode("utf-8", "surrogateescape"))], variables, VAR, PATH, append=True)
 
 
 def managed(line):
@@ -108,10 +107,7 @@ def test_the_parser_reads_what_bash_reads(data):
 def test_only_linux_options_changes_and_bash_reads_the_plan(data, present, absent):
     absent = [arg for arg in absent if arg not in present]
     before, fallback = bash_reads(data)
-    config = parsed(data)
-    config.variables = (VAR,)  # the fallback chain is not edited: only LINUX_OPTIONS' arguments are planned
-    config.chain = [item for item in config.chain if item.var == VAR]
-    changed = config.plan(present, absent)
+    changed = parsed(data, (VAR,)).plan(present, absent)  # the backend edits LINUX_OPTIONS only
     after = changed[PATH][1].encode("utf-8", "surrogateescape") if changed else data
     old_lines, new_lines = data.split(b"\n"), after.split(b"\n")
     if any(managed(line) for line in old_lines):
@@ -125,6 +121,4 @@ def test_only_linux_options_changes_and_bash_reads_the_plan(data, present, absen
     # a new argument joins the assignment the value starts from, not the end: the same set, maybe in another order
     assert sorted(options) == sorted(plan_cmdline_change(before, present, absent).args)
     assert fallback_after == fallback
-    again = parsed(after)
-    again.chain = [item for item in again.chain if item.var == VAR]
-    assert again.plan(present, absent) == {}
+    assert parsed(after, (VAR,)).plan(present, absent) == {}
