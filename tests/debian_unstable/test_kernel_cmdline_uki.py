@@ -13,18 +13,12 @@ simulation switch: a real system at ``/``.
 """
 
 import json
-import os
-import sys
 
 import pytest
-import testinfra
 
-from tests.debian_unstable import host as unstable_host
-from tests.debian_unstable.conftest import require_host
-from tests.integration.conftest import REPO
+from tests.debian_unstable.conftest import container_host
 
 CONTAINER = "inferops-unstable-uki"
-HERE = os.path.dirname(os.path.abspath(__file__))
 VERSION = "6.17.0-inferops-test"
 KERNEL = "/usr/lib/modules/%s/vmlinuz" % VERSION
 CMDLINE = "root=UUID=0c6f3b1e-5a7d-4d8e-9b2f-3e1a6c9d8f72 ro quiet"
@@ -35,23 +29,9 @@ FAILING_PLUGIN = "/etc/kernel/install.d/99-inferops-test-fail.install"
 
 @pytest.fixture(scope="module")
 def host(tmp_path_factory):
-    require_host()
-    inventory = tmp_path_factory.mktemp("uki") / "inventory.yml"
-    inventory.write_text(json.dumps({"all": {"hosts": {CONTAINER: {
-        "ansible_connection": "inferops_podman", "ansible_python_interpreter": "/usr/bin/python3"}}}}))
-    saved = dict(os.environ)
-    os.environ.update(ANSIBLE_CONNECTION_PLUGINS=os.path.join(HERE, "connection_plugins"), INFEROPS_SIMULATION="0",
-                      ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
-                      PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
-    unstable_host.start(CONTAINER)
-    try:
-        machine = testinfra.get_host("ansible://%s?ansible_inventory=%s&force_ansible=true" % (CONTAINER, inventory))
+    with container_host(tmp_path_factory.mktemp("uki"), CONTAINER) as machine:
         install_a_uki(machine)
         yield machine
-    finally:
-        unstable_host.stop(CONTAINER)
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def install_a_uki(machine):

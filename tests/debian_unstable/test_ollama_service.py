@@ -15,18 +15,12 @@ seconds instead of minutes of ssh round trips under software emulation.)
 """
 
 import json
-import os
-import sys
 
 import pytest
-import testinfra
 
-from tests.debian_unstable import host as unstable_host
-from tests.debian_unstable.conftest import require_host
-from tests.integration.conftest import REPO
+from tests.debian_unstable.conftest import container_host
 
 CONTAINER = "inferops-unstable-ollama"
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 UNIT = "ollama.service"
 DROPINS = "/etc/systemd/system/%s.d" % UNIT
@@ -62,23 +56,8 @@ CPU_ENVIRONMENT = {"ROCR_VISIBLE_DEVICES": "-1", "OLLAMA_VULKAN": "0"}
 
 @pytest.fixture(scope="module")
 def host(tmp_path_factory):
-    require_host()
-    inventory = tmp_path_factory.mktemp("ollama-service") / "inventory.yml"
-    inventory.write_text(json.dumps({"all": {"hosts": {CONTAINER: {
-        "ansible_connection": "inferops_podman", "ansible_python_interpreter": "/usr/bin/python3"}}}}))
-    # testinfra runs `ansible` in this process's environment: this venv's, with the test connection, this
-    # checkout's settings (the collection from .build/collections) and no simulation switch (a real system at /)
-    saved = dict(os.environ)
-    os.environ.update(ANSIBLE_CONNECTION_PLUGINS=os.path.join(HERE, "connection_plugins"), INFEROPS_SIMULATION="0",
-                      ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
-                      PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
-    unstable_host.start(CONTAINER)
-    try:
-        yield testinfra.get_host("ansible://%s?ansible_inventory=%s&force_ansible=true" % (CONTAINER, inventory))
-    finally:
-        unstable_host.stop(CONTAINER)
-        os.environ.clear()
-        os.environ.update(saved)
+    with container_host(tmp_path_factory.mktemp("ollama-service"), CONTAINER) as machine:
+        yield machine
 
 
 def run(host, module, **args):

@@ -54,3 +54,17 @@ def tree_files(root):
                 with open(full, "rb") as handle:
                     found[rel] = handle.read()
     return found
+
+
+def read_bytes(host, path):
+    """A file of the host tree as bytes (``path`` a machine path, with or without the leading /)."""
+    with open(os.path.join(host, path.lstrip("/")), "rb") as handle:
+        return handle.read()
+
+
+def write_bytes(host, path, data):
+    """Write ``data`` to a file of the host tree, making its folders."""
+    full = os.path.join(host, path.lstrip("/"))
+    os.makedirs(os.path.dirname(full), exist_ok=True)
+    with open(full, "wb") as handle:
+        handle.write(data)

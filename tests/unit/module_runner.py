@@ -54,3 +54,9 @@ def run_module(name, args, check_mode=False, diff=False, expect_failure=False):
     if expect_failure and not result.get("failed"):
         raise AssertionError("module %s succeeded but a failure was expected: %r" % (name, result))
     return result
+
+
+def run_on_root(name, root, **args):
+    """:func:`run_module` with ``sysroot=root``; ``check_mode``, ``diff`` and ``expect_failure`` come from ``args``."""
+    flags = dict((key, args.pop(key)) for key in ("check_mode", "diff", "expect_failure") if key in args)
+    return run_module(name, dict(args, sysroot=root), **flags)

@@ -12,7 +12,8 @@ import pytest
 
 from tests.simulation import bootc_kargs
 from tests.simulation.bootloader_hosts import make_bootloader_host
-from tests.unit.module_runner import run_module
+from tests.unit.host_files import tree_files
+from tests.unit.module_runner import run_on_root
 
 OWN = "usr/lib/bootc/kargs.d/90-inferops-amd.toml"
 TUNING = ["iommu=pt", "ttm.pages_limit=32505856"]
@@ -22,9 +23,7 @@ BOOTED = "root=UUID=6b0c9a5e-1f2d-4e3c-8a7b-9c0d1e2f3a4b rw console=ttyS0,115200
 
 
 def run(root, **args):
-    check = args.pop("check_mode", False)
-    failure = args.pop("expect_failure", False)
-    return run_module("kernel_cmdline", dict(args, sysroot=root), check_mode=check, expect_failure=failure)
+    return run_on_root("kernel_cmdline", root, **args)
 
 
 @pytest.fixture
@@ -36,17 +35,6 @@ def copy_of(root, tmp_path, name):
     dest = str(tmp_path / name)
     shutil.copytree(os.path.join(root, "usr/lib/bootc"), os.path.join(dest, "usr/lib/bootc"))
     return dest
-
-
-def tree_files(root):
-    found = {}
-    for folder, _dirs, files in os.walk(root):
-        for name in files:
-            path = os.path.join(folder, name)
-            if not os.path.islink(path):
-                with open(path, "rb") as handle:
-                    found[os.path.relpath(path, root)] = handle.read()
-    return found
 
 
 def test_the_image_is_detected_and_gets_a_file_that_bootc_merges(image, tmp_path):

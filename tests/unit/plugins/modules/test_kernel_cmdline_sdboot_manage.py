@@ -12,8 +12,11 @@ import pytest
 
 from tests.simulation import simulated_boot
 from tests.simulation.bootloader_hosts import make_bootloader_host
+from tests.unit.host_files import read_bytes as read
 from tests.unit.host_files import tool_log
-from tests.unit.module_runner import run_module
+from tests.unit.host_files import tree_files as tree
+from tests.unit.host_files import write_bytes as write
+from tests.unit.module_runner import run_on_root
 
 CONF = "etc/sdboot-manage.conf"
 ENTRY = "boot/loader/entries/linux-cachyos.conf"
@@ -22,21 +25,7 @@ ROOT_OPTIONS = "root=UUID=7b3f1c2e-9d4a-4e8b-a6c5-2f0e1d9c8b7a rw rootflags=subv
 
 
 def run(root, **args):
-    check = args.pop("check_mode", False)
-    failure = args.pop("expect_failure", False)
-    diff = args.pop("diff", False)
-    return run_module("kernel_cmdline", dict(args, sysroot=root), check_mode=check, diff=diff, expect_failure=failure)
-
-
-def read(root, path):
-    with open(os.path.join(root, path), "rb") as handle:
-        return handle.read()
-
-
-def write(root, path, data):
-    os.makedirs(os.path.dirname(os.path.join(root, path)), exist_ok=True)
-    with open(os.path.join(root, path), "wb") as handle:
-        handle.write(data)
+    return run_on_root("kernel_cmdline", root, **args)
 
 
 def options(root, path=ENTRY):
@@ -45,16 +34,6 @@ def options(root, path=ENTRY):
 
 def gen_calls(root):
     return [call["argv"] for call in tool_log(root) if call["tool"] == "sdboot-manage"]
-
-
-def tree(root):
-    found = {}
-    for folder in ("etc", "boot"):
-        for base, _dirs, files in os.walk(os.path.join(root, folder)):
-            for name in files:
-                found[os.path.relpath(os.path.join(base, name), root)] = read(root, os.path.relpath(
-                    os.path.join(base, name), root))
-    return found
 
 
 @pytest.fixture

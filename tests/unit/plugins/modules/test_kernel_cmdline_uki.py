@@ -14,8 +14,11 @@ import pytest
 
 from tests.simulation import pe_image, simulated_boot
 from tests.simulation.bootloader_hosts import make_bootloader_host
+from tests.unit.host_files import read_bytes as read
 from tests.unit.host_files import tool_log
-from tests.unit.module_runner import run_module
+from tests.unit.host_files import tree_files as snapshot
+from tests.unit.host_files import write_bytes as write
+from tests.unit.module_runner import run_on_root
 
 MACHINE_ID = "4c1f0e8d2b6a4f3e9a7d5c0b1e2f3a4b"
 VERSION = "6.12.57+deb13-amd64"
@@ -23,27 +26,6 @@ UKI_DIR = "boot/efi/EFI/Linux"
 UKI = "%s/%s-%s.efi" % (UKI_DIR, MACHINE_ID, VERSION)
 ROOT_ARG = "root=UUID=0c6f3b1e-5a7d-4d8e-9b2f-3e1a6c9d8f72"
 TUNING = ["iommu=pt", "pcie_aspm.policy=performance"]
-
-
-def read(root, path):
-    with open(os.path.join(root, path), "rb") as handle:
-        return handle.read()
-
-
-def write(root, path, data):
-    os.makedirs(os.path.dirname(os.path.join(root, path)), exist_ok=True)
-    with open(os.path.join(root, path), "wb") as handle:
-        handle.write(data)
-
-
-def snapshot(root):
-    found = {}
-    for folder, _dirs, files in os.walk(root):
-        for name in files:
-            rel = os.path.relpath(os.path.join(folder, name), root)
-            if not rel.startswith(("var/log/inferops-sim", ".inferops")) and not os.path.islink(os.path.join(root, rel)):
-                found[rel] = read(root, rel)
-    return found
 
 
 def uki_cmdline(root, path=UKI):
@@ -65,9 +47,7 @@ def changing_calls(root, before):
 
 
 def run(root, **args):
-    check = args.pop("check_mode", False)
-    failure = args.pop("expect_failure", False)
-    return run_module("kernel_cmdline", dict(args, sysroot=root), check_mode=check, expect_failure=failure)
+    return run_on_root("kernel_cmdline", root, **args)
 
 
 @pytest.fixture
