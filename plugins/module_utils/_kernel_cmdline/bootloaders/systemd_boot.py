@@ -39,9 +39,18 @@ Files are the user's: entries and /etc/kernel/cmdline are read as bytes
 (``argument_lines.render_line``): CRLF endings, Latin-1 comments, spacing and a missing
 final newline stay.
 
-Refused with a message, nothing changed: unified kernel images (``EFI/Linux/*.efi``,
-``layout=uki`` as kernel-install reads its configuration, see :func:`install_layout`, a
-mkinitcpio preset with ``_uki=``), whose command line is embedded in the image; a managed
+Unified kernel images that kernel-install builds (``layout=uki``, :func:`install_layout`):
+60-ukify.install takes the command line from the same cmdline files (``read_text().split()``)
+and ukify embeds it as the ``.cmdline`` section; 90-uki-copy.install installs the UKI as
+``<BOOT>/EFI/Linux/<token>-<version>[+tries].efi``.  Where kernel-install's items are all such
+UKIs, they stand where its type #1 entries would (:class:`KernelInstallUki`): the same edit of
+/etc/kernel/cmdline, the same ``kernel-install add`` per kernel, and each UKI's ``.cmdline`` read
+back from its PE sections (uki.py).  A UKI signed for Secure Boot is rebuilt only where ukify
+signs (``SecureBootPrivateKey`` in uki.conf), and must read back signed.
+
+Refused with a message, nothing changed: other unified kernel images (a UKI kernel-install did
+not name, ``layout=uki`` beside its type #1 entries, a mkinitcpio preset with ``_uki=``, another
+``uki_generator``), whose command line this module cannot rebuild; a managed
 argument in ``/etc/kernel/cmdline.d/*.conf`` or ``/etc/cmdline.d/*.conf``, which systemd's
 kernel-install does not read (dracut and mkinitcpio read /etc/cmdline.d for the
 initrd or UKI) and so cannot be proven to reach the entries.
