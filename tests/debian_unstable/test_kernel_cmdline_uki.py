@@ -35,18 +35,31 @@ def host(tmp_path_factory):
 
 
 def install_a_uki(machine):
-    """A systemd-boot layout at /boot with layout=uki, and the UKI kernel-install builds for one kernel."""
-    machine.run_test("mkdir -p /boot/loader/entries /etc/kernel /usr/lib/modules/%s" % VERSION)
-    machine.run_test("printf 'timeout 3\\n' > /boot/loader/loader.conf")
-    machine.run_test("printf 'layout=uki\\n' > /etc/kernel/install.conf")
-    machine.run_test("printf '%%s\\n' '%s' > /etc/kernel/cmdline" % CMDLINE)
-    machine.run_test("head -c 65536 /dev/urandom > %s" % KERNEL)
-    machine.run_test("kernel-install add %s %s" % (VERSION, KERNEL))
+    """A systemd-boot layout at /boot with layout=uki, and the UKI kernel-install builds for one kernel.
+
+    One command: every command through testinfra's ansible backend is an Ansible run of its own.
+    """
+    machine.run_test(" && ".join([
+        "mkdir -p /boot/loader/entries /etc/kernel /usr/lib/modules/%s" % VERSION,
+        "printf 'timeout 3\\n' > /boot/loader/loader.conf",
+        "printf 'layout=uki\\n' > /etc/kernel/install.conf",
+        "printf '%%s\\n' '%s' > /etc/kernel/cmdline" % CMDLINE,
+        "head -c 65536 /dev/urandom > %s" % KERNEL,
+        "kernel-install add %s %s" % (VERSION, KERNEL)]))
+
+
+_MACHINE_ID = []
+
+
+def machine_id(machine):
+    """The container's /etc/machine-id, kernel-install's entry token here (read once)."""
+    if not _MACHINE_ID:
+        _MACHINE_ID.append(machine.run_test("cat /etc/machine-id").stdout.strip())
+    return _MACHINE_ID[0]
 
 
 def uki_path(machine):
-    token = machine.run_test("cat /etc/machine-id").stdout.strip()
-    return "/boot/EFI/Linux/%s-%s.efi" % (token, VERSION)
+    return "/boot/EFI/Linux/%s-%s.efi" % (machine_id(machine), VERSION)
 
 
 def uki_cmdline(machine):
@@ -73,8 +86,7 @@ def test_the_real_uki_takes_the_arguments_and_keeps_them_through_a_rebuild(host)
 
     applied = run(host, present=TUNING, absent=["quiet"])
     assert applied["changed"] is True and applied["commands"] == [["/usr/bin/kernel-install", "add", VERSION, KERNEL]]
-    assert uki_cmdline(host) == CMDLINE.split()[:2] + TUNING + [
-        "systemd.machine_id=" + host.run_test("cat /etc/machine-id").stdout.strip()]
+    assert uki_cmdline(host) == CMDLINE.split()[:2] + TUNING + ["systemd.machine_id=" + machine_id(host)]
     assert host.run_test("cat /etc/kernel/cmdline").stdout.split() == CMDLINE.split()[:2] + TUNING
     assert host.run_test("ls /boot/EFI/Linux").stdout.split() == [uki_path(host).rsplit("/", 1)[1]]
 
@@ -107,10 +119,9 @@ def test_an_argument_comes_off_the_uki_again(host):
 
 def test_boot_counting_with_the_real_kernel_install(host):
     """/etc/kernel/tries: type #1 entries named <token>-<version>+3.conf by the real 90-loaderentry.install."""
-    token = host.run_test("cat /etc/machine-id").stdout.strip()
-    host.run_test("rm -f /boot/EFI/Linux/*.efi && printf 'layout=bls\\n' > /etc/kernel/install.conf")
-    host.run_test("printf '3\\n' > /etc/kernel/tries")
-    host.run_test("kernel-install add %s %s" % (VERSION, KERNEL))
+    token = machine_id(host)
+    host.run_test("rm -f /boot/EFI/Linux/*.efi && printf 'layout=bls\\n' > /etc/kernel/install.conf && "
+                  "printf '3\\n' > /etc/kernel/tries && kernel-install add %s %s" % (VERSION, KERNEL))
     entry = "/boot/loader/entries/%s-%s+3.conf" % (token, VERSION)
     assert host.run_test("ls /boot/loader/entries").stdout.split() == [entry.rsplit("/", 1)[1]]
     # systemd-boot counts a try down at each boot: the entry is now +2-1
