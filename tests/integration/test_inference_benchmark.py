@@ -62,7 +62,13 @@ def test_real_llama_server_decode_and_prompt_speed(llama_server, scratch_host):
         api="llama_cpp", url=llama_server["url"], model="inferops-tiny", max_tokens=32, runs=3, warmup=0,
         noise_threshold=1000.0, sysroot=root))
     assert again["previous"]["decode_tokens_per_second"] == decode
-    assert again["decode_delta_percent"] is not None and again["verdict"] == "within_noise"
+    # Real timings on a shared CI machine: the second run may be many times faster than a first one that
+    # ran beside other tests (a +1065% was seen), so the verdict is checked against the delta the two
+    # medians give, not expected to be within_noise.
+    before, after = decode["median"], again["decode_tokens_per_second"]["median"]
+    assert again["decode_delta_percent"] == pytest.approx(100.0 * (after - before) / before, abs=0.1)
+    delta = again["decode_delta_percent"]
+    assert again["verdict"] == ("improved" if delta > 1000.0 else "regressed" if delta < -1000.0 else "within_noise")
     assert read_facts(root)["results"]["llama_cpp/inferops-tiny"]["decode_tokens_per_second"] == \
         again["decode_tokens_per_second"]
 
