@@ -10,6 +10,8 @@ import subprocess
 
 from tests.simulation.bootloader_hosts import OVERLAYS, make_bootloader_host
 from tests.unit.host_files import tool_log, tree_files
+from tests.unit.host_files import read_bytes as read
+from tests.unit.host_files import write_bytes as write
 
 FIXTURE = os.path.join(OVERLAYS, "cachyos_sdboot_manage", "root")
 ENTRIES = "boot/loader/entries"
@@ -24,18 +26,6 @@ def host(tmp_path):
 def sdboot_manage(root, *args, **env):
     return subprocess.run([os.path.join(root, "usr/bin/sdboot-manage")] + list(args), capture_output=True,
                           env=dict({"PATH": os.environ["PATH"]}, **env), check=False)
-
-
-def read(root, path):
-    with open(os.path.join(root, path.lstrip("/")), "rb") as handle:
-        return handle.read()
-
-
-def write(root, path, data):
-    full = os.path.join(root, path.lstrip("/"))
-    os.makedirs(os.path.dirname(full), exist_ok=True)
-    with open(full, "wb") as handle:
-        handle.write(data)
 
 
 def add_to_config(root, text):

@@ -158,7 +158,8 @@ class BootloaderSdbootManage(Bootloader):
             raise CmdlineError("no boot loader entry in %s/loader/entries to read; run sdboot-manage gen first"
                                % " or ".join(boot_roots(self.root)))
         self._refuse_hand_edits(normal, fallback)
-        own = managed_raw(_generated(self.configured()), present, absent)
+        before = (default or normal[0]).options()  # what configured() reads, from the entries read above
+        own = managed_raw(_generated(before), present, absent)
         if own:
             raise CmdlineError("%s is written by sdboot-manage itself (from the root file system and its crypt "
                                "devices), not from %s; nothing was changed"
@@ -171,11 +172,11 @@ class BootloaderSdbootManage(Bootloader):
                                % (", ".join(packaged), OPTIONS, CONFIG))
         new_options = ShellAssignments(self.config.texts_after(files), self.config.variables, OPTIONS, CONFIG,
                                        append=True).values()[OPTIONS] if files else values[OPTIONS]
-        intended = plan_cmdline_change(self.configured(), present, absent)
+        intended = plan_cmdline_change(before, present, absent)
         stale = [entry.path for entry in normal
                  if missing_or_lost(entry.options(), _generated(entry.options()) + new_options, present, absent)]
         if not files and not stale:
-            return CmdlineChange(self.configured())
+            return CmdlineChange(before)
         if files:
             after = ShellAssignments(self.config.texts_after(files), self.config.variables, OPTIONS, CONFIG,
                                      append=True)
@@ -183,8 +184,7 @@ class BootloaderSdbootManage(Bootloader):
             if read[OPTIONS] != new_options:
                 raise CmdlineError("after the planned edit bash would read %s='%s', not '%s'; nothing was changed"
                                    % (OPTIONS, join_cmdline(read[OPTIONS]), join_cmdline(new_options)))
-        entry = default or normal[0]
-        configured = _generated(entry.options()) + new_options
+        configured = _generated(before) + new_options
         tool = self.runner.require("sdboot-manage")
         return CmdlineChange(configured, files=files, commands=[[tool, "gen"]], added=intended.added,
                              removed=intended.removed)
